@@ -1,0 +1,750 @@
+//! Command table, `processCommand`'s checks in Redis 7.0's order, and the commands.
+
+use crate::cluster::{Cluster, ConnId, Multi, NodeIdx};
+use crate::keyslot::SLOTS;
+use crate::resp::{Proto, Reply};
+use crate::routing::{route, Query};
+
+/// Implemented commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cmd {
+    Get,
+    Set,
+    Del,
+    Exists,
+    Incr,
+    Mget,
+    Mset,
+    Ping,
+    Echo,
+    Dbsize,
+    Asking,
+    Readonly,
+    Readwrite,
+    Multi,
+    Exec,
+    Discard,
+    Migrate,
+    Eval,
+    Hello,
+    Config,
+    ConfigSet,
+    Cluster,
+    ClusterKeyslot,
+    ClusterMyid,
+    ClusterSlots,
+    ClusterShards,
+    ClusterNodes,
+    ClusterInfo,
+    ClusterCountkeysinslot,
+    ClusterGetkeysinslot,
+    ClusterSetslot,
+    ClusterAddslots,
+    ClusterAddslotsrange,
+    ClusterDelslots,
+    ClusterDelslotsrange,
+    ClusterMeet,
+    ClusterSetConfigEpoch,
+}
+
+/// Where a command's keys are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keys {
+    /// No key specs: never redirected.
+    None,
+    /// argv[1]
+    First,
+    /// argv[1..]
+    All,
+    /// argv[1], argv[3], ...
+    EveryOther,
+    /// EVAL: `numkeys` at argv[2], keys follow.
+    Eval,
+    /// MIGRATE: argv[3], or the keys after `KEYS`.
+    Migrate,
+}
+
+/// One entry of the command table.
+#[derive(Debug)]
+pub(crate) struct Spec {
+    pub cmd: Cmd,
+    name: &'static str,
+    fullname: &'static str,
+    arity: i32,
+    write: bool,
+    keys: Keys,
+}
+
+const fn spec(
+    cmd: Cmd,
+    name: &'static str,
+    fullname: &'static str,
+    arity: i32,
+    write: bool,
+    keys: Keys,
+) -> Spec {
+    Spec {
+        cmd,
+        name,
+        fullname,
+        arity,
+        write,
+        keys,
+    }
+}
+
+static COMMANDS: &[Spec] = &[
+    spec(Cmd::Get, "get", "get", 2, false, Keys::First),
+    spec(Cmd::Set, "set", "set", -3, true, Keys::First),
+    spec(Cmd::Del, "del", "del", -2, true, Keys::All),
+    spec(Cmd::Exists, "exists", "exists", -2, false, Keys::All),
+    spec(Cmd::Incr, "incr", "incr", 2, true, Keys::First),
+    spec(Cmd::Mget, "mget", "mget", -2, false, Keys::All),
+    spec(Cmd::Mset, "mset", "mset", -3, true, Keys::EveryOther),
+    spec(Cmd::Ping, "ping", "ping", -1, false, Keys::None),
+    spec(Cmd::Echo, "echo", "echo", 2, false, Keys::None),
+    spec(Cmd::Dbsize, "dbsize", "dbsize", 1, false, Keys::None),
+    spec(Cmd::Asking, "asking", "asking", 1, false, Keys::None),
+    spec(Cmd::Readonly, "readonly", "readonly", 1, false, Keys::None),
+    spec(
+        Cmd::Readwrite,
+        "readwrite",
+        "readwrite",
+        1,
+        false,
+        Keys::None,
+    ),
+    spec(Cmd::Multi, "multi", "multi", 1, false, Keys::None),
+    spec(Cmd::Exec, "exec", "exec", 1, false, Keys::None),
+    spec(Cmd::Discard, "discard", "discard", 1, false, Keys::None),
+    spec(Cmd::Migrate, "migrate", "migrate", -6, true, Keys::Migrate),
+    spec(Cmd::Eval, "eval", "eval", -3, false, Keys::Eval),
+    spec(Cmd::Hello, "hello", "hello", -1, false, Keys::None),
+    spec(Cmd::Config, "config", "config", -2, false, Keys::None),
+    spec(Cmd::Cluster, "cluster", "cluster", -2, false, Keys::None),
+];
+
+static CONFIG_SUBCOMMANDS: &[Spec] = &[spec(
+    Cmd::ConfigSet,
+    "set",
+    "config|set",
+    -4,
+    false,
+    Keys::None,
+)];
+
+static CLUSTER_SUBCOMMANDS: &[Spec] = &[
+    spec(
+        Cmd::ClusterKeyslot,
+        "keyslot",
+        "cluster|keyslot",
+        3,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterMyid,
+        "myid",
+        "cluster|myid",
+        2,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterSlots,
+        "slots",
+        "cluster|slots",
+        2,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterShards,
+        "shards",
+        "cluster|shards",
+        2,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterNodes,
+        "nodes",
+        "cluster|nodes",
+        2,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterInfo,
+        "info",
+        "cluster|info",
+        2,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterCountkeysinslot,
+        "countkeysinslot",
+        "cluster|countkeysinslot",
+        3,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterGetkeysinslot,
+        "getkeysinslot",
+        "cluster|getkeysinslot",
+        4,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterSetslot,
+        "setslot",
+        "cluster|setslot",
+        -4,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterAddslots,
+        "addslots",
+        "cluster|addslots",
+        -3,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterAddslotsrange,
+        "addslotsrange",
+        "cluster|addslotsrange",
+        -4,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterDelslots,
+        "delslots",
+        "cluster|delslots",
+        -3,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterDelslotsrange,
+        "delslotsrange",
+        "cluster|delslotsrange",
+        -4,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterMeet,
+        "meet",
+        "cluster|meet",
+        -4,
+        false,
+        Keys::None,
+    ),
+    spec(
+        Cmd::ClusterSetConfigEpoch,
+        "set-config-epoch",
+        "cluster|set-config-epoch",
+        3,
+        false,
+        Keys::None,
+    ),
+];
+
+enum Lookup {
+    Unknown,
+    UnknownSubcommand(&'static str),
+    Found(&'static Spec),
+}
+
+fn find(table: &'static [Spec], name: &[u8]) -> Option<&'static Spec> {
+    table
+        .iter()
+        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+fn lookup(argv: &[Vec<u8>]) -> Lookup {
+    let Some(top) = find(COMMANDS, &argv[0]) else {
+        return Lookup::Unknown;
+    };
+    let sub = match top.cmd {
+        Cmd::Config => CONFIG_SUBCOMMANDS,
+        Cmd::Cluster => CLUSTER_SUBCOMMANDS,
+        _ => return Lookup::Found(top),
+    };
+    if argv.len() == 1 {
+        return Lookup::Found(top);
+    }
+    match find(sub, &argv[1]) {
+        Some(s) => Lookup::Found(s),
+        None => Lookup::UnknownSubcommand(if top.cmd == Cmd::Config {
+            "CONFIG"
+        } else {
+            "CLUSTER"
+        }),
+    }
+}
+
+/// C `%.Ns` of a Redis string: stops at the first NUL byte and after `max` bytes.
+fn c_str(arg: &[u8], max: usize) -> &[u8] {
+    let end = arg
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(arg.len())
+        .min(max);
+    &arg[..end]
+}
+
+/// addReplyErrorFormat: trims CR/LF at both ends and turns inner CR/LF into spaces.
+pub(crate) fn error_format(text: Vec<u8>) -> Reply {
+    let is_nl = |b: &u8| *b == b'\r' || *b == b'\n';
+    let start = text.iter().position(|b| !is_nl(b)).unwrap_or(text.len());
+    let end = text
+        .iter()
+        .rposition(|b| !is_nl(b))
+        .map_or(start, |e| e + 1);
+    let body: Vec<u8> = text[start..end]
+        .iter()
+        .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+        .collect();
+    Reply::Error(body)
+}
+
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+fn unknown_command(argv: &[Vec<u8>]) -> Reply {
+    let mut args: Vec<u8> = Vec::new();
+    for a in &argv[1..] {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        args.push(b'\'');
+        args.extend_from_slice(c_str(a, room));
+        args.extend_from_slice(b"' ");
+    }
+    error_format(cat(&[
+        b"ERR unknown command '",
+        c_str(&argv[0], 128),
+        b"', with args beginning with: ",
+        &args,
+    ]))
+}
+
+pub(crate) fn arity_error(fullname: &str) -> Reply {
+    Reply::err(format!(
+        "ERR wrong number of arguments for '{fullname}' command"
+    ))
+}
+
+/// Key positions of a command's argv.
+fn key_positions(spec: &Spec, argv: &[Vec<u8>]) -> Vec<usize> {
+    let argc = argv.len();
+    match spec.keys {
+        Keys::None => Vec::new(),
+        Keys::First => vec![1],
+        Keys::All => (1..argc).collect(),
+        Keys::EveryOther => (1..argc).step_by(2).collect(),
+        Keys::Eval => match parse_i64(&argv[2]) {
+            Some(n) if n >= 0 && (n as usize) <= argc - 3 => (3..3 + n as usize).collect(),
+            _ => Vec::new(),
+        },
+        Keys::Migrate => migrate_key_positions(argv),
+    }
+}
+
+fn migrate_key_positions(argv: &[Vec<u8>]) -> Vec<usize> {
+    let argc = argv.len();
+    let mut first = 3;
+    let mut num = 1;
+    if argc > 6 {
+        let mut i = 6;
+        while i < argc {
+            let a = &argv[i];
+            if a.eq_ignore_ascii_case(b"keys") {
+                if !argv[3].is_empty() {
+                    return Vec::new();
+                }
+                first = i + 1;
+                num = argc - first;
+                break;
+            } else if a.eq_ignore_ascii_case(b"auth") {
+                i += 1;
+            } else if a.eq_ignore_ascii_case(b"auth2") {
+                i += 2;
+            }
+            i += 1;
+        }
+    }
+    (first..first + num).filter(|&p| p < argc).collect()
+}
+
+/// Redis's `string2ll`: strict decimal, no spaces, no `+`, no leading zeros, no `-0`.
+pub(crate) fn parse_i64(s: &[u8]) -> Option<i64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    if s == b"0" {
+        return Some(0);
+    }
+    let (neg, digits) = match s[0] {
+        b'-' => (true, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || !(b'1'..=b'9').contains(&digits[0]) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+    }
+    if neg {
+        if v > i64::MAX as u64 + 1 {
+            None
+        } else {
+            Some((v as i64).wrapping_neg())
+        }
+    } else if v > i64::MAX as u64 {
+        None
+    } else {
+        Some(v as i64)
+    }
+}
+
+pub(crate) fn not_an_integer() -> Reply {
+    Reply::err("ERR value is not an integer or out of range")
+}
+
+/// Processes one command on a connection, as Redis 7.0's `processCommand` followed
+/// by `resetClient`.
+pub(crate) fn process(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
+    if argv.is_empty() {
+        // Redis reads an empty multibulk and sends nothing; there is no reply to model.
+        return Reply::err("ERR empty command");
+    }
+    let (reply, looked_up) = process_inner(c, conn, argv);
+    let state = c.conn_mut(conn);
+    if state.multi.is_none() && looked_up != Some(Cmd::Asking) {
+        state.asking = false;
+    }
+    reply
+}
+
+fn process_inner(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, Option<Cmd>) {
+    let spec = match lookup(argv) {
+        Lookup::Unknown => {
+            flag_transaction(c, conn);
+            return (unknown_command(argv), None);
+        }
+        Lookup::UnknownSubcommand(container) => {
+            flag_transaction(c, conn);
+            let text = cat(&[
+                b"ERR unknown subcommand '",
+                c_str(&argv[1], 128),
+                b"'. Try ",
+                container.as_bytes(),
+                b" HELP.",
+            ]);
+            return (error_format(text), None);
+        }
+        Lookup::Found(spec) => spec,
+    };
+    let argc = argv.len() as i32;
+    if (spec.arity > 0 && spec.arity != argc) || argc < -spec.arity {
+        flag_transaction(c, conn);
+        return (arity_error(spec.fullname), Some(spec.cmd));
+    }
+    let me = c.conn(conn).node;
+    let in_multi = c.conn(conn).multi.is_some();
+    // Cluster redirection, for commands with key specs and for EXEC.
+    if spec.keys != Keys::None || spec.cmd == Cmd::Exec {
+        let redirect = {
+            let state = c.conn(conn);
+            let mut keys: Vec<&[u8]> = Vec::new();
+            let mut write = spec.write;
+            if spec.cmd == Cmd::Exec {
+                if let Some(m) = &state.multi {
+                    for q in &m.queue {
+                        if let Lookup::Found(qs) = lookup(q) {
+                            write |= qs.write;
+                            keys.extend(key_positions(qs, q).into_iter().map(|p| &q[p][..]));
+                        }
+                    }
+                }
+            } else {
+                keys.extend(key_positions(spec, argv).into_iter().map(|p| &argv[p][..]));
+            }
+            let q = Query {
+                keys,
+                write,
+                cmd_asking: false,
+                migrate: spec.cmd == Cmd::Migrate,
+            };
+            route(c, me, state.asking, &q).err()
+        };
+        if let Some(r) = redirect {
+            let reply = r.reply(c);
+            if spec.cmd == Cmd::Exec {
+                c.conn_mut(conn).multi = None;
+            } else {
+                flag_transaction(c, conn);
+            }
+            return (reply, Some(spec.cmd));
+        }
+    }
+    if in_multi && !matches!(spec.cmd, Cmd::Exec | Cmd::Discard | Cmd::Multi) {
+        if let Some(m) = c.conn_mut(conn).multi.as_mut() {
+            m.queue.push(argv.to_vec());
+        }
+        return (Reply::Simple("QUEUED".into()), Some(spec.cmd));
+    }
+    (call(c, conn, spec, argv), Some(spec.cmd))
+}
+
+fn flag_transaction(c: &mut Cluster, conn: ConnId) {
+    if let Some(m) = c.conn_mut(conn).multi.as_mut() {
+        m.dirty = true;
+    }
+}
+
+/// Runs a command that passed every check (Redis's `call()`).
+fn call(c: &mut Cluster, conn: ConnId, spec: &Spec, argv: &[Vec<u8>]) -> Reply {
+    let me = c.conn(conn).node;
+    match spec.cmd {
+        Cmd::Multi => {
+            let state = c.conn_mut(conn);
+            if state.multi.is_some() {
+                return Reply::err("ERR MULTI calls can not be nested");
+            }
+            state.multi = Some(Multi::default());
+            Reply::ok()
+        }
+        Cmd::Exec => exec(c, conn),
+        Cmd::Discard => {
+            let state = c.conn_mut(conn);
+            if state.multi.take().is_none() {
+                return Reply::err("ERR DISCARD without MULTI");
+            }
+            Reply::ok()
+        }
+        Cmd::Asking => {
+            c.conn_mut(conn).asking = true;
+            Reply::ok()
+        }
+        Cmd::Readonly => {
+            c.conn_mut(conn).readonly = true;
+            Reply::ok()
+        }
+        Cmd::Readwrite => {
+            c.conn_mut(conn).readonly = false;
+            Reply::ok()
+        }
+        Cmd::Ping => match argv.len() {
+            1 => Reply::Simple("PONG".into()),
+            2 => Reply::Bulk(argv[1].clone()),
+            _ => arity_error("ping"),
+        },
+        Cmd::Echo => Reply::Bulk(argv[1].clone()),
+        Cmd::Dbsize => Reply::Integer(c.nodes[me as usize].keys.len() as i64),
+        Cmd::Hello => hello(c, conn, argv),
+        Cmd::Eval => eval(argv),
+        Cmd::Get | Cmd::Set | Cmd::Del | Cmd::Exists | Cmd::Incr | Cmd::Mget | Cmd::Mset => {
+            crate::command_data::run(c, me, spec.cmd, argv)
+        }
+        Cmd::Migrate => crate::command_migrate::migrate(c, me, argv),
+        Cmd::ConfigSet => config_set(c, me, argv),
+        Cmd::Config | Cmd::Cluster => arity_error(spec.fullname),
+        _ => crate::command_cluster::run(c, me, spec.cmd, argv),
+    }
+}
+
+fn exec(c: &mut Cluster, conn: ConnId) -> Reply {
+    let Some(m) = c.conn_mut(conn).multi.take() else {
+        return Reply::err("ERR EXEC without MULTI");
+    };
+    if m.dirty {
+        return Reply::err("EXECABORT Transaction discarded because of previous errors.");
+    }
+    // Queued commands run inside the transaction: the connection is still in MULTI
+    // (so a queued ASKING keeps its effect) until the end.
+    c.conn_mut(conn).multi = Some(Multi::default());
+    let mut replies = Vec::with_capacity(m.queue.len());
+    for q in &m.queue {
+        let reply = match lookup(q) {
+            Lookup::Found(spec) => call(c, conn, spec, q),
+            _ => unknown_command(q),
+        };
+        replies.push(reply);
+    }
+    c.conn_mut(conn).multi = None;
+    Reply::Array(replies)
+}
+
+fn hello(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
+    let mut ver = None;
+    let mut next = 1;
+    if argv.len() >= 2 {
+        match parse_i64(&argv[1]) {
+            None => return Reply::err("ERR Protocol version is not an integer or out of range"),
+            Some(v) if !(2..=3).contains(&v) => {
+                return Reply::err("NOPROTO unsupported protocol version")
+            }
+            Some(v) => ver = Some(v),
+        }
+        next = 2;
+    }
+    let mut j = next;
+    while j < argv.len() {
+        let more = argv.len() - 1 - j;
+        let opt = &argv[j];
+        if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
+            if !argv[j + 1].eq_ignore_ascii_case(b"default") {
+                return Reply::err("WRONGPASS invalid username-password pair or user is disabled.");
+            }
+            j += 3;
+        } else if opt.eq_ignore_ascii_case(b"setname") && more >= 1 {
+            if argv[j + 1].iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+                return Reply::err(
+                    "ERR Client names cannot contain spaces, newlines or special characters.",
+                );
+            }
+            j += 2;
+        } else {
+            return error_format(cat(&[
+                b"ERR Syntax error in HELLO option '",
+                c_str(opt, usize::MAX),
+                b"'",
+            ]));
+        }
+    }
+    let state = c.conn_mut(conn);
+    if let Some(v) = ver {
+        state.proto = if v == 3 { Proto::Resp3 } else { Proto::Resp2 };
+    }
+    let proto = if state.proto == Proto::Resp3 { 3 } else { 2 };
+    let id = state.id as i64;
+    let b = |s: &str| Reply::bulk(s);
+    Reply::Map(vec![
+        (b("server"), b("redis")),
+        (b("version"), b("7.0.15")),
+        (b("proto"), Reply::Integer(proto)),
+        (b("id"), Reply::Integer(id)),
+        (b("mode"), b("cluster")),
+        (b("role"), b("master")),
+        (b("modules"), Reply::Array(vec![])),
+    ])
+}
+
+/// EVAL: key handling is Redis's; of Lua, only `return <integer>` and
+/// `return '<text>'` are simulated.
+fn eval(argv: &[Vec<u8>]) -> Reply {
+    let Some(numkeys) = parse_i64(&argv[2]) else {
+        return not_an_integer();
+    };
+    if numkeys > argv.len() as i64 - 3 {
+        return Reply::err("ERR Number of keys can't be greater than number of args");
+    }
+    if numkeys < 0 {
+        return Reply::err("ERR Number of keys can't be negative");
+    }
+    let body = String::from_utf8_lossy(&argv[1]);
+    let body = body.trim();
+    if let Some(rest) = body.strip_prefix("return ") {
+        let rest = rest.trim().trim_end_matches(';').trim();
+        if let Ok(n) = rest.parse::<i64>() {
+            return Reply::Integer(n);
+        }
+        let quoted = rest.len() >= 2
+            && ((rest.starts_with('\'') && rest.ends_with('\''))
+                || (rest.starts_with('"') && rest.ends_with('"')));
+        if quoted {
+            return Reply::bulk(&rest[1..rest.len() - 1]);
+        }
+    }
+    Reply::err("ERR slotscope does not run Lua scripts: only `return <integer>` and `return '<text>'` are simulated")
+}
+
+fn config_set(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
+    if argv.len() % 2 == 1 {
+        return arity_error("config|set");
+    }
+    #[derive(PartialEq, Clone, Copy)]
+    enum Param {
+        Coverage,
+        ReadsWhenDown,
+    }
+    let mut chosen: Vec<(Param, &[u8], &[u8])> = Vec::new();
+    let mut invalid_name: Option<&[u8]> = None;
+    let mut duplicate: Option<&[u8]> = None;
+    for pair in argv[2..].chunks(2) {
+        let name = &pair[0][..];
+        let param = if name.eq_ignore_ascii_case(b"cluster-require-full-coverage") {
+            Param::Coverage
+        } else if name.eq_ignore_ascii_case(b"cluster-allow-reads-when-down") {
+            Param::ReadsWhenDown
+        } else {
+            invalid_name.get_or_insert(name);
+            continue;
+        };
+        if chosen.iter().any(|(p, _, _)| *p == param) && duplicate.is_none() {
+            duplicate = Some(name);
+        }
+        chosen.push((param, name, &pair[1][..]));
+    }
+    if let Some(name) = invalid_name {
+        return error_format(cat(&[
+            b"ERR Unknown option or number of arguments for CONFIG SET - '",
+            c_str(name, usize::MAX),
+            b"'",
+        ]));
+    }
+    if let Some(name) = duplicate {
+        return error_format(cat(&[
+            b"ERR CONFIG SET failed (possibly related to argument '",
+            c_str(name, usize::MAX),
+            b"') - duplicate parameter",
+        ]));
+    }
+    let mut values = Vec::new();
+    for (param, name, value) in &chosen {
+        let v = if value.eq_ignore_ascii_case(b"yes") {
+            true
+        } else if value.eq_ignore_ascii_case(b"no") {
+            false
+        } else {
+            return error_format(cat(&[
+                b"ERR CONFIG SET failed (possibly related to argument '",
+                c_str(name, usize::MAX),
+                b"') - argument must be 'yes' or 'no'",
+            ]));
+        };
+        values.push((*param, v));
+    }
+    let node = &mut c.nodes[me as usize];
+    for (param, v) in values {
+        match param {
+            Param::Coverage => node.require_full_coverage = v,
+            Param::ReadsWhenDown => node.allow_reads_when_down = v,
+        }
+    }
+    c.update_state(me);
+    Reply::ok()
+}
+
+/// Parses a slot argument (`getSlotOrReply`).
+pub(crate) fn slot_arg(arg: &[u8]) -> Result<u16, Reply> {
+    match parse_i64(arg) {
+        Some(s) if (0..SLOTS as i64).contains(&s) => Ok(s as u16),
+        _ => Err(Reply::err("ERR Invalid or out of range slot")),
+    }
+}

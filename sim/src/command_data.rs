@@ -1,0 +1,101 @@
+//! String commands on a node's keyspace: GET, SET, DEL, EXISTS, INCR, MGET, MSET.
+
+use crate::cluster::{Cluster, NodeIdx};
+use crate::command::{arity_error, parse_i64, Cmd};
+use crate::resp::Reply;
+
+fn syntax_error() -> Reply {
+    Reply::err("ERR syntax error")
+}
+
+/// Runs a data command on node `me` (routing has already accepted it).
+pub(crate) fn run(c: &mut Cluster, me: NodeIdx, cmd: Cmd, argv: &[Vec<u8>]) -> Reply {
+    let keys = &mut c.nodes[me as usize].keys;
+    match cmd {
+        Cmd::Get => keys.get(&argv[1]).map_or(Reply::Nil, Reply::bulk),
+        Cmd::Set => set(keys, argv),
+        Cmd::Del => Reply::Integer(
+            argv[1..]
+                .iter()
+                .filter(|k| keys.remove(k).is_some())
+                .count() as i64,
+        ),
+        Cmd::Exists => Reply::Integer(argv[1..].iter().filter(|k| keys.contains(k)).count() as i64),
+        Cmd::Incr => {
+            let current = match keys.get(&argv[1]) {
+                None => 0,
+                Some(v) => match parse_i64(v) {
+                    Some(n) => n,
+                    None => return Reply::err("ERR value is not an integer or out of range"),
+                },
+            };
+            let Some(next) = current.checked_add(1) else {
+                return Reply::err("ERR increment or decrement would overflow");
+            };
+            keys.set(&argv[1], next.to_string().as_bytes());
+            Reply::Integer(next)
+        }
+        Cmd::Mget => Reply::Array(
+            argv[1..]
+                .iter()
+                .map(|k| keys.get(k).map_or(Reply::Nil, Reply::bulk))
+                .collect(),
+        ),
+        Cmd::Mset => {
+            if argv.len().is_multiple_of(2) {
+                return arity_error("mset");
+            }
+            for pair in argv[1..].chunks(2) {
+                keys.set(&pair[0], &pair[1]);
+            }
+            Reply::ok()
+        }
+        _ => unreachable!("not a data command: {cmd:?}"),
+    }
+}
+
+/// SET key value [NX|XX] [GET] [KEEPTTL]: Redis's option parser; expiry options are
+/// recognised but not simulated.
+fn set(keys: &mut crate::keyspace::Keyspace, argv: &[Vec<u8>]) -> Reply {
+    let (mut nx, mut xx, mut get, mut keepttl, mut expiry) = (false, false, false, false, false);
+    let mut j = 3;
+    while j < argv.len() {
+        let opt = &argv[j];
+        let has_next = j + 1 < argv.len();
+        let is = |s: &[u8]| opt.eq_ignore_ascii_case(s);
+        if is(b"nx") && !xx {
+            nx = true;
+        } else if is(b"xx") && !nx {
+            xx = true;
+        } else if is(b"get") {
+            get = true;
+        } else if is(b"keepttl") && !expiry {
+            keepttl = true;
+        } else if (is(b"ex") || is(b"px") || is(b"exat") || is(b"pxat"))
+            && !keepttl
+            && !expiry
+            && has_next
+        {
+            expiry = true;
+            j += 1;
+        } else {
+            return syntax_error();
+        }
+        j += 1;
+    }
+    if expiry {
+        return Reply::err("ERR slotscope does not simulate key expiry (EX, PX, EXAT, PXAT)");
+    }
+    let old = keys.get(&argv[1]).map(|v| v.to_vec());
+    let found = old.is_some();
+    let reply_get = || old.clone().map_or(Reply::Nil, Reply::Bulk);
+    if (nx && found) || (xx && !found) {
+        return if get { reply_get() } else { Reply::Nil };
+    }
+    keys.set(&argv[1], &argv[2]);
+    if get {
+        reply_get()
+    } else {
+        Reply::ok()
+    }
+}

@@ -1,0 +1,24 @@
+//! slotscope-sim: a Redis Cluster 7.0 simulation core.
+//!
+//! Every node keeps its own view (slot owners, migration states, keyspace, epochs),
+//! connections keep their own state (ASKING, MULTI), and every command is answered
+//! with the exact reply a real Redis 7.0 node gives. The core knows nothing of the
+//! browser: the web UI and the native tests drive the same code.
+
+pub mod argv;
+pub mod cluster;
+mod command;
+mod command_cluster;
+mod command_data;
+mod command_migrate;
+pub mod keyslot;
+pub mod keyspace;
+pub mod layout;
+pub mod node;
+pub mod resp;
+mod routing;
+pub mod script;
+mod topology;
+
+pub use cluster::{Cluster, ConnId, NodeIdx};
+pub use resp::{Proto, Reply};

@@ -1,0 +1,158 @@
+//! One simulated Redis node and its own view of the cluster.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::cluster::NodeIdx;
+use crate::keyslot::SLOTS;
+use crate::keyspace::Keyspace;
+
+/// Marker for "no owner" in a slot table.
+pub const NO_OWNER: NodeIdx = NodeIdx::MAX;
+
+/// A node of the simulated cluster, with everything it believes about the others.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// The 40-character node id.
+    pub id: String,
+    /// Announced IP (or host name) used in redirections.
+    pub host: String,
+    /// Client port.
+    pub port: u16,
+    /// Cluster bus port.
+    pub cport: u16,
+    /// Nodes this node knows, in its node-table order (itself included).
+    pub known: Vec<NodeIdx>,
+    /// Owner of every slot in this node's view (`NO_OWNER` when unassigned).
+    pub owners: Arc<Vec<NodeIdx>>,
+    /// Slots this node is MIGRATING, with their target.
+    pub migrating: BTreeMap<u16, NodeIdx>,
+    /// Slots this node is IMPORTING, with their source.
+    pub importing: BTreeMap<u16, NodeIdx>,
+    /// Slots whose owner (in this view) no longer claims them in its gossip.
+    pub owner_not_claiming: std::collections::BTreeSet<u16>,
+    /// This node's config epoch.
+    pub config_epoch: u64,
+    /// This node's current epoch.
+    pub current_epoch: u64,
+    /// Config epochs of other nodes as this node last heard them (indexed by node).
+    pub epoch_view: Vec<u64>,
+    /// `cluster-require-full-coverage`
+    pub require_full_coverage: bool,
+    /// `cluster-allow-reads-when-down`
+    pub allow_reads_when_down: bool,
+    /// The keys this node holds.
+    pub keys: Keyspace,
+    /// Cached `cluster_state:ok`.
+    pub(crate) state_ok: bool,
+    /// Client id counter (for `HELLO`'s `id`).
+    pub(crate) next_client_id: u64,
+    /// Cluster bus messages sent and received (informational counters).
+    pub(crate) messages_sent: u64,
+    pub(crate) messages_received: u64,
+}
+
+impl Node {
+    /// A fresh node that knows only itself and owns no slot (as after `redis-server`
+    /// starts with `cluster-enabled yes`).
+    pub fn new(idx: NodeIdx, id: String, host: String, port: u16) -> Node {
+        Node {
+            id,
+            host,
+            port,
+            cport: port.wrapping_add(10000),
+            known: vec![idx],
+            owners: Arc::new(vec![NO_OWNER; SLOTS]),
+            migrating: BTreeMap::new(),
+            importing: BTreeMap::new(),
+            owner_not_claiming: Default::default(),
+            config_epoch: 0,
+            current_epoch: 0,
+            epoch_view: Vec::new(),
+            require_full_coverage: true,
+            allow_reads_when_down: false,
+            keys: Keyspace::default(),
+            state_ok: false,
+            next_client_id: 3,
+            messages_sent: 0,
+            messages_received: 0,
+        }
+    }
+
+    /// `ip:port` as used in MOVED/ASK replies.
+    pub fn addr(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    /// Owner of `slot` in this node's view.
+    pub fn owner(&self, slot: u16) -> Option<NodeIdx> {
+        let o = self.owners[slot as usize];
+        (o != NO_OWNER).then_some(o)
+    }
+
+    /// Slots this node's view assigns to `who`, as inclusive ranges.
+    pub fn ranges_of(&self, who: NodeIdx) -> Vec<(u16, u16)> {
+        ranges(self.owners.iter().map(|&o| o == who))
+    }
+
+    /// Number of slots this node's view assigns to `who`.
+    pub fn slot_count_of(&self, who: NodeIdx) -> usize {
+        self.owners.iter().filter(|&&o| o == who).count()
+    }
+
+    /// True when this node's `cluster_state` is ok.
+    pub fn state_ok(&self) -> bool {
+        self.state_ok
+    }
+
+    /// The config epoch of `who` as this node knows it.
+    pub fn epoch_of(&self, me: NodeIdx, who: NodeIdx) -> u64 {
+        if who == me {
+            self.config_epoch
+        } else {
+            self.epoch_view.get(who as usize).copied().unwrap_or(0)
+        }
+    }
+
+    pub(crate) fn set_owner(&mut self, slot: u16, who: NodeIdx) {
+        Arc::make_mut(&mut self.owners)[slot as usize] = who;
+        self.owner_not_claiming.remove(&slot);
+    }
+}
+
+/// Turns a per-slot predicate into inclusive ranges of consecutive true slots.
+pub fn ranges(flags: impl Iterator<Item = bool>) -> Vec<(u16, u16)> {
+    let mut out = Vec::new();
+    let mut start: Option<u16> = None;
+    let mut last = 0u16;
+    for (i, f) in flags.enumerate() {
+        let i = i as u16;
+        match (f, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, i - 1));
+                start = None;
+            }
+            _ => {}
+        }
+        last = i;
+    }
+    if let Some(s) = start {
+        out.push((s, last));
+    }
+    out
+}
+
+/// Formats ranges as Redis prints them in `CLUSTER NODES`: `0-4448 4449 4450-5460`.
+pub fn format_ranges(r: &[(u16, u16)]) -> String {
+    r.iter()
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
