@@ -6,11 +6,13 @@
 //! browser: the web UI and the native tests drive the same code.
 
 pub mod argv;
+pub mod client;
 pub mod cluster;
 mod command;
 mod command_cluster;
 mod command_data;
 mod command_migrate;
+pub mod explain;
 pub mod keyslot;
 pub mod keyspace;
 pub mod layout;
@@ -19,6 +21,7 @@ pub mod resp;
 mod routing;
 pub mod script;
 mod topology;
+pub mod world;
 
 pub use cluster::{Cluster, ConnId, NodeIdx};
 pub use resp::{Proto, Reply};

@@ -1,0 +1,1047 @@
+//! A teaching world: a preset cluster, one smart client, a log of hops, and undo.
+//! The UI turns clicks into calls here and renders what it reads back.
+
+use std::ops::Range;
+
+use crate::argv::{display, display_arg};
+use crate::client::{parse_redirect, Next, Outcome, SmartClient};
+use crate::cluster::{Cluster, ConnId, NodeIdx};
+use crate::explain;
+use crate::keyslot::{analyze, key_slot};
+use crate::resp::{Proto, Reply};
+
+/// Longest key accepted from a person (64 KiB).
+pub const MAX_KEY_BYTES: usize = 64 * 1024;
+/// Most undo steps kept.
+const HISTORY: usize = 500;
+/// Most log entries kept (older ones are dropped, and the log says how many).
+pub const LOG_LIMIT: usize = 1000;
+
+/// Preset scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    /// The client's map is outdated: Node 1 is believed to own every slot.
+    Moved,
+    /// The key's slot is being migrated from its owner to the other node, some keys moved.
+    Ask,
+}
+
+impl Scenario {
+    /// Every preset, in picker order.
+    pub const ALL: [Scenario; 2] = [Scenario::Moved, Scenario::Ask];
+
+    /// The URL name (`moved`, `ask`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Scenario::Moved => "moved",
+            Scenario::Ask => "ask",
+        }
+    }
+
+    /// Parses a URL name.
+    pub fn parse(s: &str) -> Option<Scenario> {
+        Scenario::ALL.into_iter().find(|x| x.id() == s)
+    }
+
+    /// A title for pickers.
+    pub fn title(self) -> &'static str {
+        match self {
+            Scenario::Moved => "MOVED: the client's map is outdated",
+            Scenario::Ask => "ASK: a slot in the middle of a migration",
+        }
+    }
+
+    /// The key the preset opens with.
+    pub fn default_key(self) -> &'static str {
+        match self {
+            Scenario::Moved => "user:100",
+            Scenario::Ask => "{user:7}:cart",
+        }
+    }
+}
+
+/// A request a person can send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// GET key
+    Get(String),
+    /// SET key value
+    Set(String, String),
+    /// DEL key
+    Del(String),
+    /// MGET key [key ...]
+    Mget(Vec<String>),
+}
+
+impl Request {
+    fn argv(&self) -> Vec<Vec<u8>> {
+        let mut v: Vec<Vec<u8>> = Vec::new();
+        let mut push = |s: &str| v.push(s.as_bytes().to_vec());
+        match self {
+            Request::Get(k) => {
+                push("GET");
+                push(k);
+            }
+            Request::Set(k, val) => {
+                push("SET");
+                push(k);
+                push(val);
+            }
+            Request::Del(k) => {
+                push("DEL");
+                push(k);
+            }
+            Request::Mget(ks) => {
+                push("MGET");
+                for k in ks {
+                    push(k);
+                }
+            }
+        }
+        v
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        match self {
+            Request::Get(k) | Request::Set(k, _) | Request::Del(k) => vec![k],
+            Request::Mget(ks) => ks.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// What kind of line a log entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A message from the client to a node and the node's reply.
+    Hop,
+    /// An operator command (migration steps).
+    Admin,
+    /// A remark with no message (start, end of a request, refusals).
+    Note,
+}
+
+/// How a reply reads, for colouring and icons (always shown with text too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyKind {
+    /// A served answer.
+    Served,
+    /// `-MOVED`
+    Moved,
+    /// `-ASK`
+    Ask,
+    /// `-TRYAGAIN`
+    TryAgain,
+    /// Any other error.
+    Error,
+    /// No reply (notes).
+    None,
+}
+
+/// One line of the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Kind of line.
+    pub kind: EntryKind,
+    /// Sender ("Smart client", "Operator").
+    pub from: String,
+    /// Receiver ("Node 2 (127.0.0.1:7001)").
+    pub to: String,
+    /// The node the message went to.
+    pub node: Option<NodeIdx>,
+    /// The command as typed.
+    pub command: String,
+    /// The exact wire reply, CR/LF shown as `\r\n`.
+    pub reply: String,
+    /// How the reply reads.
+    pub reply_kind: ReplyKind,
+    /// Plain-language reason.
+    pub why: String,
+    /// Slot whose map entry this hop changed.
+    pub map_changed: Option<u16>,
+}
+
+/// A node as the UI shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeView {
+    /// Index.
+    pub idx: NodeIdx,
+    /// "Node 1"
+    pub name: String,
+    /// "127.0.0.1:7000"
+    pub addr: String,
+    /// Slot ranges it owns in its own view.
+    pub ranges: Vec<(u16, u16)>,
+    /// Slots it is migrating, with the target's name.
+    pub migrating: Vec<(u16, String)>,
+    /// Slots it is importing, with the source's name.
+    pub importing: Vec<(u16, String)>,
+    /// Number of keys held.
+    pub key_count: usize,
+    /// Up to 50 keys with values (escaped for display), by slot.
+    pub keys: Vec<(String, String, u16)>,
+}
+
+/// One range of the client's map, split where the cluster's truth differs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapEntry {
+    /// First slot.
+    pub start: u16,
+    /// Last slot.
+    pub end: u16,
+    /// Node the client believes serves these slots.
+    pub node: NodeIdx,
+    /// The node that really serves them, when different.
+    pub stale: Option<NodeIdx>,
+    /// This range holds the slot the last hop changed.
+    pub changed: bool,
+}
+
+/// The slot computation of a key, and where it goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyView {
+    /// CRC16 of the hashed part.
+    pub crc16: u16,
+    /// Hash slot.
+    pub slot: u16,
+    /// Byte range of the hash tag inside the key, if a tag is used.
+    pub tag: Option<Range<usize>>,
+    /// The node the client's map picks.
+    pub client_pick: Option<NodeIdx>,
+    /// The node that really serves the slot.
+    pub owner: Option<NodeIdx>,
+    /// Migration of this slot: (source, target).
+    pub migration: Option<(NodeIdx, NodeIdx)>,
+}
+
+/// An operator action on the cluster, run as the real commands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// SETSLOT IMPORTING on the target, then SETSLOT MIGRATING on the source.
+    StartMigration {
+        slot: u16,
+        from: NodeIdx,
+        to: NodeIdx,
+    },
+    /// MIGRATE one key of the slot from the source to the target.
+    MoveOneKey { slot: u16 },
+    /// MIGRATE every remaining key of the slot.
+    MoveAllKeys { slot: u16 },
+    /// SETSLOT NODE on the target, the source, then every other node.
+    FinishMigration { slot: u16 },
+    /// The client fetches the whole map with CLUSTER SLOTS.
+    RefreshMap,
+}
+
+/// An action offered for a node, with a label and whether it can run now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    /// Button text.
+    pub label: String,
+    /// The action.
+    pub action: Action,
+    /// Why it cannot run now, if so.
+    pub disabled: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+struct Run {
+    argv: Vec<Vec<u8>>,
+    keys: Vec<Vec<u8>>,
+    next: Next,
+    sends: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Snapshot {
+    cluster: Cluster,
+    client: SmartClient,
+    run: Option<Run>,
+    log: Vec<LogEntry>,
+    dropped: usize,
+}
+
+/// The whole teaching world.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// The preset it started from.
+    pub scenario: Scenario,
+    cluster: Cluster,
+    client: SmartClient,
+    names: Vec<String>,
+    admin_conns: Vec<ConnId>,
+    run: Option<Run>,
+    log: Vec<LogEntry>,
+    dropped: usize,
+    history: Vec<Snapshot>,
+}
+
+impl World {
+    /// Builds a preset. `key` is the key the scenario is about (its slot migrates in
+    /// the ASK preset); invalid or empty keys fall back to the preset's default.
+    pub fn new(scenario: Scenario, key: &str) -> World {
+        let cluster = crate::layout::with_ranges(&[vec![(0, 5000)], vec![(5001, 16383)]]);
+        let names = (1..=cluster.nodes.len())
+            .map(|i| format!("Node {i}"))
+            .collect();
+        let n = cluster.nodes.len();
+        let client = match scenario {
+            Scenario::Moved => SmartClient::new("Smart client", n, |_| Some(0)),
+            Scenario::Ask => SmartClient::new("Smart client", n, |s| cluster.serving_owner(s)),
+        };
+        let mut w = World {
+            scenario,
+            cluster,
+            client,
+            names,
+            admin_conns: Vec::new(),
+            run: None,
+            log: Vec::new(),
+            dropped: 0,
+            history: Vec::new(),
+        };
+        w.admin_conns = (0..n as NodeIdx).map(|i| w.cluster.connect(i)).collect();
+        let key = if key.is_empty() || key.len() > MAX_KEY_BYTES {
+            scenario.default_key()
+        } else {
+            key
+        };
+        w.populate(scenario, key);
+        w.log.push(note("Ready to send request."));
+        w
+    }
+
+    fn admin_run(&mut self, node: NodeIdx, line: &[&[u8]]) -> Reply {
+        let argv: Vec<Vec<u8>> = line.iter().map(|a| a.to_vec()).collect();
+        self.cluster.execute(self.admin_conns[node as usize], &argv)
+    }
+
+    fn set_at_owner(&mut self, key: &str, value: &str) {
+        let owner = self
+            .cluster
+            .serving_owner(key_slot(key.as_bytes()))
+            .unwrap_or(0);
+        self.admin_run(owner, &[b"SET", key.as_bytes(), value.as_bytes()]);
+    }
+
+    fn populate(&mut self, scenario: Scenario, key: &str) {
+        for (k, v) in [
+            ("user:100", "Ada"),
+            ("user:101", "Grace"),
+            ("greeting", "hello"),
+        ] {
+            self.set_at_owner(k, v);
+        }
+        match scenario {
+            Scenario::Moved => {
+                if key != "user:100" {
+                    self.set_at_owner(key, "value-1");
+                }
+            }
+            Scenario::Ask => {
+                // The key's slot migrates from its owner to the other node. The key and
+                // a sibling have moved; one sibling still lives on the source.
+                let slot = key_slot(key.as_bytes());
+                let from = self.cluster.serving_owner(slot).unwrap_or(0);
+                let to = if from == 0 { 1 } else { 0 };
+                let siblings = siblings(key);
+                self.set_at_owner(key, "3 items");
+                self.set_at_owner(&siblings[0], "Ada Lovelace");
+                self.set_at_owner(&siblings[1], "2 orders");
+                self.migration_start(slot, from, to, false);
+                for k in [key, siblings[1].as_str()] {
+                    self.migrate_keys(from, to, &[k.as_bytes().to_vec()], false);
+                }
+            }
+        }
+    }
+
+    // ----- reading -----
+
+    /// Node names ("Node 1", ...).
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The simulated cluster (read-only).
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// The log, oldest first.
+    pub fn log(&self) -> &[LogEntry] {
+        &self.log
+    }
+
+    /// Log entries dropped from the front to keep the log bounded.
+    pub fn dropped_entries(&self) -> usize {
+        self.dropped
+    }
+
+    /// True while a request has hops left to play.
+    pub fn busy(&self) -> bool {
+        self.run.is_some()
+    }
+
+    /// True when Back can undo something.
+    pub fn can_back(&self) -> bool {
+        !self.history.is_empty()
+    }
+
+    /// Every node as the UI shows it.
+    pub fn nodes(&self) -> Vec<NodeView> {
+        self.cluster
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let idx = i as NodeIdx;
+                let mut keys = Vec::new();
+                'outer: for slot in n.keys.slots_with_keys() {
+                    for k in n.keys.keys_in_slot(slot, 50) {
+                        let v = n.keys.get_in(slot, &k).unwrap_or_default();
+                        keys.push((display_arg(&k), display_arg(v), slot));
+                        if keys.len() >= 50 {
+                            break 'outer;
+                        }
+                    }
+                }
+                NodeView {
+                    idx,
+                    name: self.names[i].clone(),
+                    addr: n.addr(),
+                    ranges: n.ranges_of(idx),
+                    migrating: n
+                        .migrating
+                        .iter()
+                        .map(|(s, t)| (*s, self.names[*t as usize].clone()))
+                        .collect(),
+                    importing: n
+                        .importing
+                        .iter()
+                        .map(|(s, f)| (*s, self.names[*f as usize].clone()))
+                        .collect(),
+                    key_count: n.keys.len(),
+                    keys,
+                }
+            })
+            .collect()
+    }
+
+    /// The client's map, split where it disagrees with the cluster.
+    pub fn map(&self) -> Vec<MapEntry> {
+        let changed = self.log.last().and_then(|e| e.map_changed);
+        let mut out = Vec::new();
+        for (a, b, node) in self.client.map_ranges() {
+            let mut start = a;
+            while start <= b {
+                let truth = self.cluster.serving_owner(start);
+                let mut end = start;
+                while end < b && self.cluster.serving_owner(end + 1) == truth {
+                    end += 1;
+                }
+                out.push(MapEntry {
+                    start,
+                    end,
+                    node,
+                    stale: truth.filter(|&t| t != node),
+                    changed: changed.is_some_and(|s| (start..=end).contains(&s)),
+                });
+                if end == u16::MAX {
+                    break;
+                }
+                start = end + 1;
+            }
+        }
+        out
+    }
+
+    /// True when the client's map matches the cluster for every slot.
+    pub fn map_up_to_date(&self) -> bool {
+        (0..crate::keyslot::SLOTS as u16)
+            .all(|s| self.client.cached_owner(s) == self.cluster.serving_owner(s))
+    }
+
+    /// The slot computation of `key` and where it goes.
+    pub fn key_view(&self, key: &str) -> KeyView {
+        let info = analyze(key.as_bytes());
+        let owner = self.cluster.serving_owner(info.slot);
+        let migration = owner.and_then(|o| {
+            self.cluster.nodes[o as usize]
+                .migrating
+                .get(&info.slot)
+                .map(|&t| (o, t))
+        });
+        KeyView {
+            crc16: info.crc16,
+            slot: info.slot,
+            tag: info.tag,
+            client_pick: self.client.cached_owner(info.slot),
+            owner,
+            migration,
+        }
+    }
+
+    /// Actions offered on `node` for the slot of the current key.
+    pub fn offers(&self, node: NodeIdx, slot: u16) -> Vec<Offer> {
+        let view = &self.cluster.nodes[node as usize];
+        let mut out = Vec::new();
+        if let Some(&to) = view.migrating.get(&slot) {
+            let left = view.keys.count_in_slot(slot);
+            let none_left = (left == 0).then(|| {
+                format!(
+                    "{} has no key of slot {slot} left",
+                    self.names[node as usize]
+                )
+            });
+            out.push(Offer {
+                label: format!("Move one key of slot {slot} to {}", self.names[to as usize]),
+                action: Action::MoveOneKey { slot },
+                disabled: none_left.clone(),
+            });
+            out.push(Offer {
+                label: format!(
+                    "Move all keys of slot {slot} to {} ({left} left)",
+                    self.names[to as usize]
+                ),
+                action: Action::MoveAllKeys { slot },
+                disabled: none_left,
+            });
+            out.push(Offer {
+                label: format!("Finish migration of slot {slot} to {}", self.names[to as usize]),
+                action: Action::FinishMigration { slot },
+                disabled: (left > 0).then(|| format!("move the {left} remaining key(s) first: the source refuses to give away a slot it still holds keys for")),
+            });
+        } else if view.owner(slot) == Some(node) {
+            for other in 0..self.cluster.nodes.len() as NodeIdx {
+                if other != node {
+                    out.push(Offer {
+                        label: format!(
+                            "Start migrating slot {slot} to {}",
+                            self.names[other as usize]
+                        ),
+                        action: Action::StartMigration {
+                            slot,
+                            from: node,
+                            to: other,
+                        },
+                        disabled: None,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    // ----- acting -----
+
+    fn checkpoint(&mut self) {
+        self.history.push(Snapshot {
+            cluster: self.cluster.clone(),
+            client: self.client.clone(),
+            run: self.run.clone(),
+            log: self.log.clone(),
+            dropped: self.dropped,
+        });
+        if self.history.len() > HISTORY {
+            self.history.remove(0);
+        }
+    }
+
+    fn push(&mut self, e: LogEntry) {
+        self.log.push(e);
+        if self.log.len() > LOG_LIMIT {
+            let extra = self.log.len() - LOG_LIMIT;
+            self.log.drain(..extra);
+            self.dropped += extra;
+        }
+    }
+
+    /// Undoes the last hop or action. Returns false when there is nothing to undo.
+    pub fn back(&mut self) -> bool {
+        let Some(s) = self.history.pop() else {
+            return false;
+        };
+        self.cluster = s.cluster;
+        self.client = s.client;
+        self.run = s.run;
+        self.log = s.log;
+        self.dropped = s.dropped;
+        true
+    }
+
+    /// Starts a request; its hops are played by [`World::step`]. Refuses (with a
+    /// message, state unchanged) keys over 64 KiB or a request while one is running.
+    pub fn send(&mut self, req: Request) -> Result<(), String> {
+        if self.run.is_some() {
+            return Err("A request is still in flight: step or play it to the end first.".into());
+        }
+        if let Some(k) = req.keys().into_iter().find(|k| k.len() > MAX_KEY_BYTES) {
+            return Err(format!(
+                "That key is {} bytes long; keys up to {} bytes (64 KiB) are accepted here.",
+                k.len(),
+                MAX_KEY_BYTES
+            ));
+        }
+        if req.keys().is_empty() {
+            return Err("MGET needs at least one key.".into());
+        }
+        let argv = req.argv();
+        let keys: Vec<Vec<u8>> = req.keys().iter().map(|k| k.as_bytes().to_vec()).collect();
+        let first = self.client.first_target(&argv);
+        self.checkpoint();
+        self.run = Some(Run {
+            argv,
+            keys,
+            next: Next::Send {
+                node: first,
+                asking: false,
+            },
+            sends: 0,
+        });
+        Ok(())
+    }
+
+    /// Plays the next hop of the request in flight. Returns false when idle.
+    pub fn step(&mut self) -> bool {
+        let Some(mut run) = self.run.take() else {
+            return false;
+        };
+        self.checkpoint();
+        match run.next.clone() {
+            Next::Asking { node } => {
+                let conn = self.client.conn(&mut self.cluster, node);
+                let reply = self.cluster.execute(conn, &[b"ASKING".to_vec()]);
+                let why = format!("ASKING sets a one-shot flag on this connection: {} will serve the very next command for a slot it is importing.", self.names[node as usize]);
+                self.push(self.hop(node, "ASKING".into(), &reply, why, None));
+                run.next = Next::Send { node, asking: true };
+                self.run = Some(run);
+            }
+            Next::Send { node, asking } => {
+                let conn = self.client.conn(&mut self.cluster, node);
+                let reply = self.cluster.execute(conn, &run.argv);
+                run.sends += 1;
+                let mut why = explain::node_reply(
+                    &self.cluster,
+                    &self.names,
+                    node,
+                    &run.keys,
+                    &reply,
+                    asking,
+                );
+                let (next, changed) = self.client.react(&self.cluster, node, &reply, run.sends);
+                let redirect = parse_redirect(&self.cluster, &reply);
+                if let Some(r) = explain::client_reaction(&self.names, &reply, redirect) {
+                    why = format!("{why} {r}");
+                }
+                let cmd = display(&run.argv);
+                self.push(self.hop(node, cmd, &reply, why, changed));
+                match next {
+                    Next::Done(outcome) => {
+                        let text = match outcome {
+                            Outcome::Reply(r) => format!("Result: {}", r.human()),
+                            Outcome::Error(r) => format!(
+                                "The client library hands the error to the application: {}",
+                                r.human()
+                            ),
+                            Outcome::TtlExhausted => format!(
+                                "The client gives up after {} sends (\"TTL exhausted\").",
+                                run.sends
+                            ),
+                        };
+                        let mut n = note(&text);
+                        n.why = format!("{} hop(s) for this request.", run.sends);
+                        self.push(n);
+                    }
+                    other => {
+                        run.next = other;
+                        self.run = Some(run);
+                    }
+                }
+            }
+            Next::Done(_) => {}
+        }
+        true
+    }
+
+    /// Plays every remaining hop of the request in flight.
+    pub fn finish(&mut self) {
+        let mut guard = 0;
+        while self.step() && guard < 64 {
+            guard += 1;
+        }
+    }
+
+    fn hop(
+        &self,
+        node: NodeIdx,
+        command: String,
+        reply: &Reply,
+        why: String,
+        changed: Option<u16>,
+    ) -> LogEntry {
+        LogEntry {
+            kind: EntryKind::Hop,
+            from: self.client.name.clone(),
+            to: self.node_label(node),
+            node: Some(node),
+            command,
+            reply: reply.wire_text(Proto::Resp2),
+            reply_kind: kind_of(reply),
+            why,
+            map_changed: changed,
+        }
+    }
+
+    fn node_label(&self, node: NodeIdx) -> String {
+        format!(
+            "{} ({})",
+            self.names[node as usize],
+            self.cluster.nodes[node as usize].addr()
+        )
+    }
+
+    fn admin_logged(&mut self, node: NodeIdx, argv: Vec<Vec<u8>>, why: String) -> Reply {
+        let reply = self.cluster.execute(self.admin_conns[node as usize], &argv);
+        let entry = LogEntry {
+            kind: EntryKind::Admin,
+            from: "Operator".into(),
+            to: self.node_label(node),
+            node: Some(node),
+            command: display(&argv),
+            reply: reply.wire_text(Proto::Resp2),
+            reply_kind: kind_of(&reply),
+            why,
+            map_changed: None,
+        };
+        self.push(entry);
+        reply
+    }
+
+    fn migration_start(&mut self, slot: u16, from: NodeIdx, to: NodeIdx, logged: bool) {
+        let from_id = self.cluster.nodes[from as usize].id.clone().into_bytes();
+        let to_id = self.cluster.nodes[to as usize].id.clone().into_bytes();
+        let imp = vec![
+            b"CLUSTER".to_vec(),
+            b"SETSLOT".to_vec(),
+            slot.to_string().into_bytes(),
+            b"IMPORTING".to_vec(),
+            from_id,
+        ];
+        let mig = vec![
+            b"CLUSTER".to_vec(),
+            b"SETSLOT".to_vec(),
+            slot.to_string().into_bytes(),
+            b"MIGRATING".to_vec(),
+            to_id,
+        ];
+        if logged {
+            let (f, t) = (
+                self.names[from as usize].clone(),
+                self.names[to as usize].clone(),
+            );
+            self.admin_logged(to, imp, format!("{t} marks slot {slot} IMPORTING from {f}: it will serve requests for it that follow ASKING."));
+            self.admin_logged(from, mig, format!("{f} marks slot {slot} MIGRATING to {t}: it keeps serving keys it still has and answers ASK for the others."));
+        } else {
+            self.cluster.execute(self.admin_conns[to as usize], &imp);
+            self.cluster.execute(self.admin_conns[from as usize], &mig);
+        }
+    }
+
+    fn migrate_keys(
+        &mut self,
+        from: NodeIdx,
+        to: NodeIdx,
+        keys: &[Vec<u8>],
+        logged: bool,
+    ) -> Reply {
+        let target = &self.cluster.nodes[to as usize];
+        let mut argv = vec![
+            b"MIGRATE".to_vec(),
+            target.host.clone().into_bytes(),
+            target.port.to_string().into_bytes(),
+            Vec::new(),
+            b"0".to_vec(),
+            b"5000".to_vec(),
+            b"KEYS".to_vec(),
+        ];
+        argv.extend(keys.iter().cloned());
+        if logged {
+            let why = format!(
+                "{} sends {} key(s) to {} (RESTORE-ASKING there) and deletes them here.",
+                self.names[from as usize],
+                keys.len(),
+                self.names[to as usize]
+            );
+            self.admin_logged(from, argv, why)
+        } else {
+            self.cluster.execute(self.admin_conns[from as usize], &argv)
+        }
+    }
+
+    /// Runs an operator action as real commands, each shown in the log. Refuses with a
+    /// message (state unchanged) while a request is in flight.
+    pub fn act(&mut self, action: Action) -> Result<(), String> {
+        if self.run.is_some() {
+            return Err("A request is still in flight: finish it first.".into());
+        }
+        self.checkpoint();
+        match action {
+            Action::StartMigration { slot, from, to } => self.migration_start(slot, from, to, true),
+            Action::MoveOneKey { slot } | Action::MoveAllKeys { slot } => {
+                let Some((from, to)) = self.migration_of(slot) else {
+                    self.history.pop();
+                    return Err(format!("Slot {slot} is not being migrated."));
+                };
+                let max: &[u8] = if matches!(action, Action::MoveOneKey { .. }) {
+                    b"1"
+                } else {
+                    b"100"
+                };
+                let list = vec![
+                    b"CLUSTER".to_vec(),
+                    b"GETKEYSINSLOT".to_vec(),
+                    slot.to_string().into_bytes(),
+                    max.to_vec(),
+                ];
+                let reply = self.admin_logged(
+                    from,
+                    list,
+                    format!(
+                        "Which keys of slot {slot} are still on {}?",
+                        self.names[from as usize]
+                    ),
+                );
+                let keys: Vec<Vec<u8>> = match reply {
+                    Reply::Array(items) => items
+                        .into_iter()
+                        .filter_map(|r| {
+                            if let Reply::Bulk(b) = r {
+                                Some(b)
+                            } else {
+                                None
+                            }
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if keys.is_empty() {
+                    self.push(note(&format!(
+                        "No key of slot {slot} is left on {}.",
+                        self.names[from as usize]
+                    )));
+                } else {
+                    self.migrate_keys(from, to, &keys, true);
+                }
+            }
+            Action::FinishMigration { slot } => {
+                let Some((from, to)) = self.migration_of(slot) else {
+                    self.history.pop();
+                    return Err(format!("Slot {slot} is not being migrated."));
+                };
+                let count = vec![
+                    b"CLUSTER".to_vec(),
+                    b"COUNTKEYSINSLOT".to_vec(),
+                    slot.to_string().into_bytes(),
+                ];
+                let left = self.admin_logged(
+                    from,
+                    count,
+                    format!(
+                        "Before handing slot {slot} over, check that {} holds none of its keys.",
+                        self.names[from as usize]
+                    ),
+                );
+                if left != Reply::Integer(0) {
+                    self.push(note(&format!(
+                        "Not finishing: {} still holds keys of slot {slot}. It would refuse SETSLOT NODE, and once {} announced itself as owner the source would drop those keys. Move them first.",
+                        self.names[from as usize], self.names[to as usize]
+                    )));
+                    return Ok(());
+                }
+                let to_id = self.cluster.nodes[to as usize].id.clone().into_bytes();
+                let mut order = vec![to, from];
+                order.extend(
+                    (0..self.cluster.nodes.len() as NodeIdx).filter(|n| *n != to && *n != from),
+                );
+                for n in order {
+                    let argv = vec![
+                        b"CLUSTER".to_vec(),
+                        b"SETSLOT".to_vec(),
+                        slot.to_string().into_bytes(),
+                        b"NODE".to_vec(),
+                        to_id.clone(),
+                    ];
+                    let why = if n == to {
+                        format!("{} takes slot {slot}: it stops importing, bumps its config epoch and tells the cluster.", self.names[n as usize])
+                    } else if n == from {
+                        format!("{} hands slot {slot} over and stops migrating it; from now on it answers MOVED.", self.names[n as usize])
+                    } else {
+                        format!(
+                            "{} learns the new owner of slot {slot}.",
+                            self.names[n as usize]
+                        )
+                    };
+                    self.admin_logged(n, argv, why);
+                }
+            }
+            Action::RefreshMap => {
+                let node = self.client.first_target(&[]);
+                let conn = self.client.conn(&mut self.cluster, node);
+                let argv = vec![b"CLUSTER".to_vec(), b"SLOTS".to_vec()];
+                let reply = self.cluster.execute(conn, &argv);
+                let why = match self.client.load_slots_reply(&self.cluster, &reply) {
+                    Ok(n) => format!("The client fetches the whole slot map and replaces its cache ({n} slot entries changed)."),
+                    Err(e) => format!("The map could not be refreshed: {e}."),
+                };
+                let mut entry = self.hop(node, "CLUSTER SLOTS".into(), &reply, why, None);
+                entry.reply = summarize_slots(&reply);
+                self.push(entry);
+            }
+        }
+        Ok(())
+    }
+
+    fn migration_of(&self, slot: u16) -> Option<(NodeIdx, NodeIdx)> {
+        self.cluster
+            .nodes
+            .iter()
+            .enumerate()
+            .find_map(|(i, n)| n.migrating.get(&slot).map(|&t| (i as NodeIdx, t)))
+    }
+}
+
+fn siblings(key: &str) -> [String; 2] {
+    let info = analyze(key.as_bytes());
+    let tag = match info.tag {
+        Some(r) => key.get(r.start..r.end).unwrap_or(key).to_string(),
+        None => key.to_string(),
+    };
+    [format!("{{{tag}}}:profile"), format!("{{{tag}}}:orders")]
+}
+
+fn note(text: &str) -> LogEntry {
+    LogEntry {
+        kind: EntryKind::Note,
+        from: String::new(),
+        to: String::new(),
+        node: None,
+        command: String::new(),
+        reply: String::new(),
+        reply_kind: ReplyKind::None,
+        why: text.to_string(),
+        map_changed: None,
+    }
+}
+
+fn kind_of(reply: &Reply) -> ReplyKind {
+    match reply.error_code() {
+        None => ReplyKind::Served,
+        Some("MOVED") => ReplyKind::Moved,
+        Some("ASK") => ReplyKind::Ask,
+        Some("TRYAGAIN") => ReplyKind::TryAgain,
+        Some(_) => ReplyKind::Error,
+    }
+}
+
+/// CLUSTER SLOTS replies are long: show the ranges rather than every byte.
+fn summarize_slots(reply: &Reply) -> String {
+    match reply {
+        Reply::Array(entries) => {
+            let parts: Vec<String> = entries
+                .iter()
+                .filter_map(|e| match e {
+                    Reply::Array(p) => match (p.first(), p.get(1), p.get(2)) {
+                        (
+                            Some(Reply::Integer(a)),
+                            Some(Reply::Integer(b)),
+                            Some(Reply::Array(m)),
+                        ) => {
+                            let port = match m.get(1) {
+                                Some(Reply::Integer(p)) => *p,
+                                _ => 0,
+                            };
+                            Some(format!("{a}-{b} -> :{port}"))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            format!("*{} ({})", entries.len(), parts.join(", "))
+        }
+        other => other.wire_text(Proto::Resp2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moved_flow_updates_one_slot_and_goes_straight_next_time() {
+        let mut w = World::new(Scenario::Moved, "user:100");
+        assert!(!w.map_up_to_date());
+        assert_eq!(w.log()[0].why, "Ready to send request.");
+        w.send(Request::Get("user:100".into())).unwrap();
+        w.finish();
+        let hops: Vec<_> = w
+            .log()
+            .iter()
+            .filter(|e| e.kind == EntryKind::Hop)
+            .collect();
+        assert_eq!(hops.len(), 2);
+        assert_eq!(hops[0].reply, "-MOVED 9308 127.0.0.1:7001\\r\\n");
+        assert_eq!(hops[0].map_changed, Some(9308));
+        assert_eq!(hops[1].reply, "$3\\r\\nAda\\r\\n");
+        assert!(
+            !w.map_up_to_date(),
+            "one patched slot does not fix the whole map"
+        );
+        w.send(Request::Get("user:100".into())).unwrap();
+        w.finish();
+        let last_hop = w
+            .log()
+            .iter()
+            .rev()
+            .find(|e| e.kind == EntryKind::Hop)
+            .unwrap();
+        assert_eq!(last_hop.node, Some(1));
+        w.act(Action::RefreshMap).unwrap();
+        assert!(w.map_up_to_date());
+    }
+
+    #[test]
+    fn ask_flow_does_not_touch_the_map() {
+        let mut w = World::new(Scenario::Ask, "");
+        assert!(w.map_up_to_date());
+        let key = Scenario::Ask.default_key();
+        w.send(Request::Get(key.into())).unwrap();
+        w.finish();
+        let hops: Vec<_> = w
+            .log()
+            .iter()
+            .filter(|e| e.kind == EntryKind::Hop)
+            .collect();
+        assert_eq!(hops.len(), 3);
+        assert!(hops[0].reply.starts_with("-ASK 2780 127.0.0.1:7001"));
+        assert_eq!(hops[1].command, "ASKING");
+        assert_eq!(hops[2].reply, "$7\\r\\n3 items\\r\\n");
+        assert!(w.map_up_to_date());
+        assert!(w.back());
+        assert!(w.busy() || w.log().len() > 1);
+    }
+
+    #[test]
+    fn finishing_a_migration_by_clicks() {
+        let mut w = World::new(Scenario::Ask, "");
+        let slot = w.key_view(Scenario::Ask.default_key()).slot;
+        let offers = w.offers(0, slot);
+        assert!(offers
+            .iter()
+            .any(|o| o.action == Action::FinishMigration { slot } && o.disabled.is_some()));
+        w.act(Action::MoveAllKeys { slot }).unwrap();
+        w.act(Action::FinishMigration { slot }).unwrap();
+        assert_eq!(w.key_view(Scenario::Ask.default_key()).owner, Some(1));
+        assert!(!w.map_up_to_date());
+    }
+}
