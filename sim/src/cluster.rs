@@ -88,20 +88,29 @@ impl Cluster {
     pub fn with_ranges(specs: &[(String, String, u16)], ranges: &[Vec<(u16, u16)>]) -> Cluster {
         let mut c = Cluster::new_unjoined(specs);
         let n = c.nodes.len();
+        // The converged state gossip would reach: every node knows every node, its
+        // epoch and the same slot map (shared copy-on-write until a view diverges).
+        let mut owners = vec![NO_OWNER; SLOTS];
         for (i, rs) in ranges.iter().enumerate() {
             for &(a, b) in rs {
                 for s in a..=b {
-                    c.nodes[i].set_owner(s, i as NodeIdx);
+                    owners[s as usize] = i as NodeIdx;
                 }
             }
         }
-        for i in 0..n {
-            c.nodes[i].config_epoch = i as u64 + 1;
-            c.nodes[i].current_epoch = n as u64;
-            c.nodes[i].known = (0..n as NodeIdx).collect();
+        let owners = std::sync::Arc::new(owners);
+        let epochs: Vec<u64> = (1..=n as u64).collect();
+        for (i, node) in c.nodes.iter_mut().enumerate() {
+            node.owners = owners.clone();
+            node.config_epoch = i as u64 + 1;
+            node.current_epoch = n as u64;
+            node.epoch_view = epochs.clone();
+            node.known = (0..n as NodeIdx).collect();
         }
         c.apply_table_order();
-        c.gossip_round();
+        for i in 0..n {
+            c.update_state(i as NodeIdx);
+        }
         c
     }
 
@@ -312,16 +321,13 @@ impl Cluster {
             }
             // Slots bound to a known node that no longer claims them stay bound but are
             // marked, so that any claimant may take them.
-            let rn = &mut self.nodes[r];
-            for j in 0..SLOTS {
-                let o = rn.owners[j];
-                if o != NO_OWNER && o as usize != r {
-                    let still = claims[o as usize].binary_search(&(j as u16)).is_ok();
-                    if !still {
-                        rn.owner_not_claiming.insert(j as u16);
-                    }
+            let mut unclaimed = Vec::new();
+            for (j, &o) in self.nodes[r].owners.iter().enumerate() {
+                if o != NO_OWNER && o as usize != r && self.nodes[o as usize].owners[j] != o {
+                    unclaimed.push(j as u16);
                 }
             }
+            self.nodes[r].owner_not_claiming.extend(unclaimed);
         }
         changed
     }

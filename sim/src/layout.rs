@@ -104,3 +104,25 @@ mod tests {
         assert_eq!(c.nodes[0].ranges_of(2), vec![(10923, 16383)]);
     }
 }
+
+#[cfg(test)]
+mod scale_tests {
+    use super::*;
+    use crate::argv::split;
+
+    #[test]
+    fn a_thousand_nodes_route_like_three() {
+        let mut c = even(1000);
+        assert_eq!(c.nodes.len(), 1000);
+        assert!(c
+            .nodes
+            .iter()
+            .all(|n| n.state_ok() && n.known.len() == 1000));
+        let conn = c.connect(0);
+        // slot 12182 ("foo") belongs to node 743 (16384/1000 slots each, rounded).
+        let owner = c.serving_owner(12182).unwrap();
+        let reply = c.execute(conn, &split("GET foo"));
+        let expected = format!("MOVED 12182 127.0.0.1:{}", 7000 + owner);
+        assert_eq!(reply, crate::resp::Reply::err(expected));
+    }
+}
