@@ -192,7 +192,8 @@ pub struct MapEntry {
     pub node: NodeIdx,
     /// The node that really serves them, when different.
     pub stale: Option<NodeIdx>,
-    /// This range holds the slot the last hop changed.
+    /// This range holds the slot that the client's most recent MOVED patched (kept
+    /// until a full map refresh replaces the whole cache).
     pub changed: bool,
 }
 
@@ -212,6 +213,18 @@ pub struct KeyView {
     /// Migration of this slot: (source, target).
     pub migration: Option<(NodeIdx, NodeIdx)>,
 }
+
+/// The message a request in flight sends next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NextHop {
+    /// The node it goes to.
+    pub node: NodeIdx,
+    /// The command, as the log will show it.
+    pub command: String,
+}
+
+/// The command a full map refresh sends.
+const REFRESH_COMMAND: &str = "CLUSTER SLOTS";
 
 /// An operator action on the cluster, run as the real commands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -429,7 +442,7 @@ impl World {
 
     /// The client's map, split where it disagrees with the cluster.
     pub fn map(&self) -> Vec<MapEntry> {
-        let changed = self.log.last().and_then(|e| e.map_changed);
+        let changed = self.last_patched_slot();
         let mut out = Vec::new();
         for (a, b, node) in self.client.map_ranges() {
             let mut start = a;
@@ -453,6 +466,37 @@ impl World {
             }
         }
         out
+    }
+
+    /// The slot whose map entry the client's most recent MOVED patched, unless a full
+    /// refresh (CLUSTER SLOTS) came after it.
+    pub fn last_patched_slot(&self) -> Option<u16> {
+        self.log
+            .iter()
+            .rev()
+            .take_while(|e| !(e.kind == EntryKind::Hop && e.command == REFRESH_COMMAND))
+            .find_map(|e| e.map_changed)
+    }
+
+    /// The redirect policy of the smart client, in words.
+    pub fn policy_name(&self) -> &str {
+        self.client.policy.name
+    }
+
+    /// The hop that [`World::step`] will play next, when a request is in flight.
+    pub fn next_hop(&self) -> Option<NextHop> {
+        let run = self.run.as_ref()?;
+        match run.next {
+            Next::Asking { node } => Some(NextHop {
+                node,
+                command: "ASKING".into(),
+            }),
+            Next::Send { node, .. } => Some(NextHop {
+                node,
+                command: display(&run.argv),
+            }),
+            Next::Done(_) => None,
+        }
     }
 
     /// True when the client's map matches the cluster for every slot.
@@ -648,9 +692,13 @@ impl World {
                                 run.sends
                             ),
                         };
-                        let mut n = note(&text);
-                        n.why = format!("{} hop(s) for this request.", run.sends);
-                        self.push(n);
+                        let times = if run.sends == 1 { "once" } else { "times" };
+                        let sent = if run.sends == 1 {
+                            times.to_string()
+                        } else {
+                            format!("{} {times}", run.sends)
+                        };
+                        self.push(note(&format!("{text} (the command was sent {sent})")));
                     }
                     other => {
                         run.next = other;
@@ -893,7 +941,7 @@ impl World {
                     Ok(n) => format!("The client fetches the whole slot map and replaces its cache ({n} slot entries changed)."),
                     Err(e) => format!("The map could not be refreshed: {e}."),
                 };
-                let mut entry = self.hop(node, "CLUSTER SLOTS".into(), &reply, why, None);
+                let mut entry = self.hop(node, REFRESH_COMMAND.into(), &reply, why, None);
                 entry.reply = summarize_slots(&reply);
                 self.push(entry);
             }
@@ -993,6 +1041,11 @@ mod tests {
         assert_eq!(hops[0].reply, "-MOVED 9308 127.0.0.1:7001\\r\\n");
         assert_eq!(hops[0].map_changed, Some(9308));
         assert_eq!(hops[1].reply, "$3\\r\\nAda\\r\\n");
+        let result = &w.log()[w.log().len() - 1];
+        assert_eq!(result.kind, EntryKind::Note);
+        assert!(result.why.starts_with("Result: "), "{}", result.why);
+        assert!(result.why.contains("Ada"), "{}", result.why);
+        assert!(result.why.contains("sent 2 times"), "{}", result.why);
         assert!(
             !w.map_up_to_date(),
             "one patched slot does not fix the whole map"
@@ -1043,5 +1096,38 @@ mod tests {
         w.act(Action::FinishMigration { slot }).unwrap();
         assert_eq!(w.key_view(Scenario::Ask.default_key()).owner, Some(1));
         assert!(!w.map_up_to_date());
+    }
+
+    #[test]
+    fn next_hop_and_the_patched_entry_stay_visible_until_a_refresh() {
+        let mut w = World::new(Scenario::Moved, "user:100");
+        assert_eq!(w.next_hop(), None);
+        assert!(w.policy_name().contains("MOVED"));
+        w.send(Request::Get("user:100".into())).unwrap();
+        assert_eq!(
+            w.next_hop(),
+            Some(NextHop {
+                node: 0,
+                command: "GET user:100".into()
+            })
+        );
+        w.finish();
+        assert_eq!(w.next_hop(), None);
+        assert_eq!(w.last_patched_slot(), Some(9308));
+        let changed: Vec<_> = w.map().into_iter().filter(|e| e.changed).collect();
+        assert_eq!(changed.len(), 1);
+        assert_eq!((changed[0].start, changed[0].end), (9308, 9308));
+        w.act(Action::RefreshMap).unwrap();
+        assert_eq!(w.last_patched_slot(), None);
+        assert!(w.map().iter().all(|e| !e.changed));
+
+        let mut a = World::new(Scenario::Ask, "");
+        a.send(Request::Get(Scenario::Ask.default_key().into()))
+            .unwrap();
+        a.step();
+        assert_eq!(
+            a.next_hop().map(|h| (h.node, h.command)),
+            Some((1, "ASKING".into()))
+        );
     }
 }
