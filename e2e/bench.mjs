@@ -1,0 +1,103 @@
+// Load benchmark for the release bundle (informational: prints figures, never fails on them).
+//   1. median of RUNS fresh loads: navigation start -> the button named "Send" is enabled
+//   2. median time from clicking Send -> the first log entry appears in the DOM (and is painted)
+// A log entry is an element matching LOG_SELECTOR (default: `[role="log"] > *, [data-log-entry]`).
+// Usage: node e2e/bench.mjs [dist-dir]   env: BENCH_RUNS=10, LOG_SELECTOR=...
+import { startServer, launchBrowser, DIST } from './lib/harness.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const LOG_SELECTOR = process.env.LOG_SELECTOR ?? '[role="log"] > *, [data-log-entry]';
+const TARGET_READY_MS = 300;
+const TARGET_CLICK_MS = 16;
+
+// Runs in the page before any of its scripts: timestamps (performance.now(), i.e. ms since
+// navigation start) when Send first becomes enabled, and from a click on Send to the first
+// new log entry.
+function instrument(logSelector) {
+  const isSend = (el) =>
+    el instanceof HTMLButtonElement && ((el.getAttribute('aria-label') ?? el.textContent) || '').trim() === 'Send';
+  const sendButton = () => [...document.querySelectorAll('button')].find(isSend);
+  const b = (window.__bench = { readyAt: null, clickAt: null, entryAt: null, paintAt: null, before: 0 });
+  const check = () => {
+    const now = performance.now();
+    if (b.readyAt === null) {
+      const s = sendButton();
+      if (s && !s.disabled) b.readyAt = now;
+    }
+    if (b.clickAt !== null && b.entryAt === null && document.querySelectorAll(logSelector).length > b.before) {
+      b.entryAt = now;
+      requestAnimationFrame(() => setTimeout(() => (b.paintAt = performance.now()), 0));
+    }
+  };
+  new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  document.addEventListener(
+    'click',
+    (e) => {
+      if (b.clickAt === null && e.target instanceof Element && isSend(e.target.closest('button'))) {
+        b.before = document.querySelectorAll(logSelector).length;
+        b.clickAt = performance.now();
+      }
+    },
+    true,
+  );
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (x) => `${x.toFixed(1)} ms`;
+
+const server = await startServer(process.argv[2] ?? DIST);
+const browser = await launchBrowser();
+const ready = [];
+const clickDom = [];
+const clickPaint = [];
+try {
+  for (let i = 0; i < RUNS; i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.addInitScript(instrument, LOG_SELECTOR);
+    await page.goto(server.url, { waitUntil: 'load' });
+    try {
+      await page.waitForFunction(() => window.__bench.readyAt !== null, null, { timeout: 15_000 });
+    } catch {
+      await context.close();
+      if (i === 0) {
+        console.log('bench: skipped: the page has no enabled button named "Send" (yet)');
+        process.exitCode = 0;
+        break;
+      }
+      throw new Error(`load ${i + 1}: Send never became enabled`);
+    }
+    ready.push(await page.evaluate(() => window.__bench.readyAt));
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    try {
+      await page.waitForFunction(() => window.__bench.paintAt !== null, null, { timeout: 5_000 });
+      const b = await page.evaluate(() => window.__bench);
+      clickDom.push(b.entryAt - b.clickAt);
+      clickPaint.push(b.paintAt - b.clickAt);
+    } catch {
+      // no log entry matched LOG_SELECTOR after clicking Send
+    }
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+if (ready.length) {
+  console.log(`bench: loads measured: ${ready.length}; each (ms): ${ready.map((x) => x.toFixed(0)).join(' ')}`);
+  console.log(
+    `bench: navigation start -> "Send" enabled: median ${fmt(median(ready))} (target ${TARGET_READY_MS} ms: ${median(ready) <= TARGET_READY_MS ? 'met' : 'NOT met'})`,
+  );
+  if (clickDom.length) {
+    console.log(
+      `bench: click Send -> first log entry in DOM: median ${fmt(median(clickDom))} (target ${TARGET_CLICK_MS} ms: ${median(clickDom) <= TARGET_CLICK_MS ? 'met' : 'NOT met'}); painted: median ${fmt(median(clickPaint))}`,
+    );
+  } else {
+    console.log(`bench: click Send -> first log entry: no element matching ${LOG_SELECTOR} appeared`);
+  }
+}
