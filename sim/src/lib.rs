@@ -17,9 +17,11 @@ pub mod keyslot;
 pub mod keyspace;
 pub mod layout;
 pub mod node;
+pub mod policy;
 pub mod resp;
 mod routing;
 pub mod script;
+pub mod smart_client;
 mod topology;
 pub mod world;
 

@@ -1,0 +1,389 @@
+//! Redirect policies of real cluster client libraries, as knobs and presets.
+//!
+//! Each preset names the library version its defaults come from and lists, in
+//! `deviations`, what the model leaves out.
+
+/// What a client does with its slot map when a node answers MOVED.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnMoved {
+    /// Patch the one slot, retry at the slot's (new) node; every `refresh_every`-th
+    /// MOVED (a client-wide counter) does a full blocking refresh instead (0 = never).
+    PatchSlot { refresh_every: u32 },
+    /// Blocking full refresh (CLUSTER SLOTS/SHARDS/NODES), then retry at the MOVED target.
+    RefreshThenRetry,
+    /// Retry at the MOVED target at once; refresh the whole map in the background
+    /// (one at a time, at most once per `cooldown_ms`).
+    RetryThenBackgroundRefresh { cooldown_ms: u32 },
+    /// Patch the slot, resend at once, then a deduplicated background full refresh.
+    PatchRetryThenRefresh,
+    /// Follow the redirection without touching the map; optionally trigger a
+    /// background refresh at most every `refresh_cooldown_ms` (0 = never).
+    FollowOnly { refresh_cooldown_ms: u32 },
+}
+
+/// What a client does with ASK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnAsk {
+    /// ASKING then the command at the target; map unchanged (what every library does).
+    AskingThenCommand,
+    /// Sends the command to the target without ASKING (a teaching mistake).
+    ForgetsAsking,
+    /// ASKING then the command, and also patches the map (a teaching mistake).
+    UpdatesMap,
+}
+
+/// What a client does with TRYAGAIN or CLUSTERDOWN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnError {
+    /// Hands the error to the application.
+    ToCaller,
+    /// Retries the same node; sleeps `sleep_ms` before a retry once fewer than
+    /// `sleep_when_left_below` sends remain (redis-py's TRYAGAIN).
+    RetrySameNode {
+        sleep_ms: u32,
+        sleep_when_left_below: u32,
+    },
+    /// Sleeps, refreshes the map, and starts the request again (a new budget), up to
+    /// `retries` times (redis-py's CLUSTERDOWN).
+    SleepRefreshRetry { sleep_ms: u32, retries: u32 },
+    /// Retries after the policy's backoff, within the same budget.
+    Backoff,
+    /// Waits, optionally refreshes, then retries on a random node.
+    WaitRandomNode { wait_ms: u32, refresh: bool },
+}
+
+/// Which node answers a full refresh.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshSource {
+    /// The node that sent the MOVED.
+    MovedSender,
+    /// Known nodes in random order, until one answers with every slot covered.
+    RandomUntilCovered,
+    /// Known nodes in random order; the first answer is used.
+    Random,
+}
+
+/// The command used to fetch the topology.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopologyCommand {
+    /// CLUSTER SLOTS
+    Slots,
+    /// CLUSTER SHARDS
+    Shards,
+    /// CLUSTER NODES
+    Nodes,
+}
+
+impl TopologyCommand {
+    /// The command's arguments.
+    pub fn argv(self) -> Vec<Vec<u8>> {
+        let sub: &[u8] = match self {
+            TopologyCommand::Slots => b"SLOTS",
+            TopologyCommand::Shards => b"SHARDS",
+            TopologyCommand::Nodes => b"NODES",
+        };
+        vec![b"CLUSTER".to_vec(), sub.to_vec()]
+    }
+}
+
+/// How a multi-key request whose keys are in several slots is handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrossSlot {
+    /// Refused by the library before sending, with this message.
+    ClientSide(&'static str),
+    /// Sent to the first key's node, which answers CROSSSLOT.
+    Server,
+}
+
+/// A client library's redirect policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// Short id for URLs and files (`redis-py`, `jedis`, ...).
+    pub id: &'static str,
+    /// Name shown to people.
+    pub name: &'static str,
+    /// Library and version the defaults come from.
+    pub library: &'static str,
+    /// Uses a slot map at all (false: send to a seed node, follow redirections).
+    pub use_cache: bool,
+    /// Sends of the command per request attempt before giving up (ASKING + command
+    /// counts as one).
+    pub max_sends: u32,
+    /// The library's error when the budget runs out.
+    pub exhausted: &'static str,
+    /// MOVED handling.
+    pub on_moved: OnMoved,
+    /// Where full refreshes come from.
+    pub refresh_source: RefreshSource,
+    /// Topology command for refreshes.
+    pub topology: TopologyCommand,
+    /// ASK handling.
+    pub on_ask: OnAsk,
+    /// TRYAGAIN handling.
+    pub on_tryagain: OnError,
+    /// CLUSTERDOWN handling.
+    pub on_clusterdown: OnError,
+    /// Exponential backoff: `min(cap, base * 2^retry)` milliseconds.
+    pub backoff_base_ms: u32,
+    /// Backoff cap in milliseconds.
+    pub backoff_cap_ms: u32,
+    /// Cross-slot multi-key requests.
+    pub cross_slot: CrossSlot,
+    /// What the model leaves out or simplifies.
+    pub deviations: &'static str,
+}
+
+impl Policy {
+    /// Every preset: real libraries first, then teaching modes.
+    pub fn presets() -> Vec<Policy> {
+        vec![
+            redis_py(),
+            jedis(),
+            go_redis(),
+            ioredis(),
+            redis_rs(),
+            lettuce(),
+            no_cache(),
+            forgets_asking(),
+            ask_updates_map(),
+            no_limit(),
+        ]
+    }
+
+    /// The preset with this id.
+    pub fn preset(id: &str) -> Option<Policy> {
+        Policy::presets().into_iter().find(|p| p.id == id)
+    }
+
+    /// Checks knob values a person could have typed or loaded.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_sends == 0 {
+            return Err("the redirect budget must allow at least one send".into());
+        }
+        if self.backoff_base_ms > self.backoff_cap_ms {
+            return Err("the backoff base must not exceed its cap".into());
+        }
+        Ok(())
+    }
+
+    /// Backoff before retry number `retry` (1-based).
+    pub fn backoff_ms(&self, retry: u32) -> u32 {
+        let shifted = (self.backoff_base_ms as u64) << retry.min(20);
+        shifted.min(self.backoff_cap_ms as u64) as u32
+    }
+}
+
+/// redis-py 8.1.0 `RedisCluster` (verified against the golden traces R1-R3).
+pub fn redis_py() -> Policy {
+    Policy {
+        id: "redis-py",
+        name: "redis-py",
+        library: "redis-py 8.1.0 (RedisCluster, sync)",
+        use_cache: true,
+        max_sends: 16,
+        exhausted: "ClusterError: TTL exhausted.",
+        on_moved: OnMoved::PatchSlot { refresh_every: 5 },
+        refresh_source: RefreshSource::RandomUntilCovered,
+        topology: TopologyCommand::Slots,
+        on_ask: OnAsk::AskingThenCommand,
+        on_tryagain: OnError::RetrySameNode { sleep_ms: 50, sleep_when_left_below: 8 },
+        on_clusterdown: OnError::SleepRefreshRetry { sleep_ms: 250, retries: 10 },
+        backoff_base_ms: 10,
+        backoff_cap_ms: 1000,
+        cross_slot: CrossSlot::ClientSide("RedisClusterException: MGET - all keys must map to the same key slot"),
+        deviations: "Connection handshakes (HELLO 3, CLIENT SETINFO, COMMAND) are not shown. The refresh order is seeded, not Python's random.shuffle.",
+    }
+}
+
+/// Jedis 5.x `JedisCluster` (ClusterCommandExecutor).
+pub fn jedis() -> Policy {
+    Policy {
+        id: "jedis",
+        name: "Jedis",
+        library: "Jedis 5.1 (JedisCluster)",
+        use_cache: true,
+        max_sends: 5,
+        exhausted: "JedisClusterOperationException: No more cluster attempts left.",
+        on_moved: OnMoved::RefreshThenRetry,
+        refresh_source: RefreshSource::MovedSender,
+        topology: TopologyCommand::Slots,
+        on_ask: OnAsk::AskingThenCommand,
+        on_tryagain: OnError::ToCaller,
+        on_clusterdown: OnError::ToCaller,
+        backoff_base_ms: 0,
+        backoff_cap_ms: 0,
+        cross_slot: CrossSlot::ClientSide("JedisClusterOperationException: Keys must belong to same hashslot."),
+        deviations: "The 10 s retry deadline and connection-failure backoff are not modelled; concurrent refreshes are not possible with one client.",
+    }
+}
+
+/// go-redis v9 `ClusterClient`.
+pub fn go_redis() -> Policy {
+    Policy {
+        id: "go-redis",
+        name: "go-redis",
+        library: "go-redis v9.5 (ClusterClient)",
+        use_cache: true,
+        max_sends: 4,
+        exhausted: "go-redis returns the last error",
+        on_moved: OnMoved::RetryThenBackgroundRefresh { cooldown_ms: 200 },
+        refresh_source: RefreshSource::Random,
+        topology: TopologyCommand::Slots,
+        on_ask: OnAsk::AskingThenCommand,
+        on_tryagain: OnError::Backoff,
+        on_clusterdown: OnError::Backoff,
+        backoff_base_ms: 8,
+        backoff_cap_ms: 512,
+        cross_slot: CrossSlot::Server,
+        deviations: "Backoff jitter is left out (the upper bound is used). The background reload runs right after the hop that triggered it.",
+    }
+}
+
+/// ioredis 5.x `Cluster`.
+pub fn ioredis() -> Policy {
+    Policy {
+        id: "ioredis",
+        name: "ioredis",
+        library: "ioredis 5.4 (Cluster)",
+        use_cache: true,
+        max_sends: 17,
+        exhausted: "Error: Too many Cluster redirections.",
+        on_moved: OnMoved::PatchRetryThenRefresh,
+        refresh_source: RefreshSource::Random,
+        topology: TopologyCommand::Slots,
+        on_ask: OnAsk::AskingThenCommand,
+        on_tryagain: OnError::WaitRandomNode {
+            wait_ms: 100,
+            refresh: false,
+        },
+        on_clusterdown: OnError::WaitRandomNode {
+            wait_ms: 100,
+            refresh: true,
+        },
+        backoff_base_ms: 0,
+        backoff_cap_ms: 0,
+        cross_slot: CrossSlot::Server,
+        deviations: "The offline queue and reconnection strategy are not modelled.",
+    }
+}
+
+/// redis-rs cluster client (sync).
+pub fn redis_rs() -> Policy {
+    Policy {
+        id: "redis-rs",
+        name: "redis-rs",
+        library: "redis-rs 0.27 (cluster, sync)",
+        use_cache: true,
+        max_sends: 17,
+        exhausted: "An error was signalled by the server: Too many redirections",
+        on_moved: OnMoved::RefreshThenRetry,
+        refresh_source: RefreshSource::Random,
+        topology: TopologyCommand::Slots,
+        on_ask: OnAsk::AskingThenCommand,
+        on_tryagain: OnError::Backoff,
+        on_clusterdown: OnError::Backoff,
+        backoff_base_ms: 100,
+        backoff_cap_ms: 6400,
+        cross_slot: CrossSlot::Server,
+        deviations: "The async client (retry at once, rebuild in the background) is not modelled; backoff jitter is left out.",
+    }
+}
+
+/// Lettuce 6.x `RedisClusterClient`.
+pub fn lettuce() -> Policy {
+    Policy {
+        id: "lettuce",
+        name: "Lettuce",
+        library: "Lettuce 6.3 (RedisClusterClient, adaptive refresh on MOVED enabled)",
+        use_cache: true,
+        max_sends: 6,
+        exhausted: "RedisException: Too many redirections",
+        on_moved: OnMoved::FollowOnly { refresh_cooldown_ms: 5000 },
+        refresh_source: RefreshSource::Random,
+        topology: TopologyCommand::Nodes,
+        on_ask: OnAsk::AskingThenCommand,
+        on_tryagain: OnError::ToCaller,
+        on_clusterdown: OnError::ToCaller,
+        backoff_base_ms: 0,
+        backoff_cap_ms: 0,
+        cross_slot: CrossSlot::ClientSide("Lettuce splits a cross-slot MGET into one MGET per slot; that splitting is not simulated here"),
+        deviations: "Adaptive refresh triggers are opt-in in Lettuce; this preset enables the MOVED trigger. Cross-slot MGET splitting is not simulated.",
+    }
+}
+
+/// Teaching mode: no slot map at all, follow every redirection.
+pub fn no_cache() -> Policy {
+    Policy {
+        id: "no-cache",
+        name: "No slot cache",
+        library: "teaching mode",
+        use_cache: false,
+        max_sends: 16,
+        exhausted: "gave up after 16 sends",
+        on_moved: OnMoved::FollowOnly {
+            refresh_cooldown_ms: 0,
+        },
+        on_ask: OnAsk::AskingThenCommand,
+        deviations: "Every request starts at the first node and follows redirections.",
+        ..redis_py()
+    }
+}
+
+/// Teaching mode: follows ASK without sending ASKING first (ping-pong until the budget ends).
+pub fn forgets_asking() -> Policy {
+    Policy {
+        id: "forgets-asking",
+        name: "Forgets ASKING",
+        library: "teaching mode",
+        on_ask: OnAsk::ForgetsAsking,
+        exhausted: "gave up after 16 sends",
+        deviations: "A buggy client: the target answers MOVED back to the source.",
+        ..redis_py()
+    }
+}
+
+/// Teaching mode: treats ASK like MOVED and patches the map.
+pub fn ask_updates_map() -> Policy {
+    Policy {
+        id: "ask-updates-map",
+        name: "ASK updates the map",
+        library: "teaching mode",
+        on_ask: OnAsk::UpdatesMap,
+        deviations: "A buggy client: harmless, because the target sends it back with MOVED.",
+        ..redis_py()
+    }
+}
+
+/// Teaching mode: no redirect limit (stopped at 1,000 sends to stay responsive).
+pub fn no_limit() -> Policy {
+    Policy {
+        id: "no-limit",
+        name: "No redirect limit",
+        library: "teaching mode",
+        max_sends: 1000,
+        exhausted: "stopped after 1,000 sends",
+        deviations: "Unbounded in spirit; the simulator stops at 1,000 sends.",
+        ..redis_py()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_are_valid_and_unique() {
+        let all = Policy::presets();
+        for p in &all {
+            p.validate().unwrap();
+            assert_eq!(all.iter().filter(|q| q.id == p.id).count(), 1);
+        }
+        assert!(Policy::preset("redis-py").is_some());
+        assert!(Policy::preset("nope").is_none());
+        let bad = Policy {
+            max_sends: 0,
+            ..redis_py()
+        };
+        assert!(bad.validate().is_err());
+    }
+}
