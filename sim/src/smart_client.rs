@@ -167,6 +167,21 @@ impl Request {
     pub fn is_done(&self) -> bool {
         matches!(self.pending, Pending::Done(_))
     }
+
+    /// The next hop's kind and node, when it is already decided (a retry from the map
+    /// is decided when played).
+    pub fn next(&self) -> Option<(HopKind, Option<NodeIdx>)> {
+        match &self.pending {
+            Pending::Send { node, .. } => Some((HopKind::Command, Some(*node))),
+            Pending::Asking { node } => Some((HopKind::Asking, Some(*node))),
+            Pending::Refresh { order, pos, .. } => {
+                Some((HopKind::Refresh, order.get(*pos).copied()))
+            }
+            Pending::Wait { .. } => Some((HopKind::Wait, None)),
+            Pending::Restart | Pending::FromMap => Some((HopKind::Command, None)),
+            Pending::Done(_) => None,
+        }
+    }
 }
 
 /// A client with its own slot map, connections, counters and random source.
@@ -244,6 +259,11 @@ impl Client {
             start = end + 1;
         }
         out
+    }
+
+    /// True when a background map reload is queued.
+    pub fn has_background(&self) -> bool {
+        self.bg_refresh.is_some()
     }
 
     /// MOVED replies counted toward the next periodic refresh (redis-py's

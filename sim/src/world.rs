@@ -4,11 +4,15 @@
 use std::ops::Range;
 
 use crate::argv::{display, display_arg};
-use crate::client::{parse_redirect, Next, Outcome, SmartClient};
 use crate::cluster::{Cluster, ConnId, NodeIdx};
 use crate::explain;
 use crate::keyslot::{analyze, key_slot};
+use crate::policy::Policy;
 use crate::resp::{Proto, Reply};
+use crate::smart_client::{Client, Counters, HopKind, MapChange, Outcome};
+
+/// Most clients in one world.
+pub const MAX_CLIENTS: usize = 4;
 
 /// Longest key accepted from a person (64 KiB).
 pub const MAX_KEY_BYTES: usize = 64 * 1024;
@@ -223,8 +227,8 @@ pub struct NextHop {
     pub command: String,
 }
 
-/// The command a full map refresh sends.
-const REFRESH_COMMAND: &str = "CLUSTER SLOTS";
+/// How every full map refresh (CLUSTER SLOTS, SHARDS or NODES) starts.
+const REFRESH_PREFIX: &str = "CLUSTER ";
 
 /// An operator action on the cluster, run as the real commands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -258,28 +262,49 @@ pub struct Offer {
 
 #[derive(Clone, Debug)]
 struct Run {
-    argv: Vec<Vec<u8>>,
+    client: usize,
     keys: Vec<Vec<u8>>,
-    next: Next,
+    req: crate::smart_client::Request,
+    after_asking: bool,
     sends: u32,
 }
 
 #[derive(Clone, Debug)]
 struct Snapshot {
     cluster: Cluster,
-    client: SmartClient,
+    clients: Vec<Client>,
+    active: usize,
     run: Option<Run>,
     log: Vec<LogEntry>,
     dropped: usize,
 }
 
-/// The whole teaching world.
+/// A client as the UI shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientView {
+    /// Display name.
+    pub name: String,
+    /// Policy id (`redis-py`, ...).
+    pub policy_id: &'static str,
+    /// Policy name.
+    pub policy: &'static str,
+    /// Library and version.
+    pub library: &'static str,
+    /// The policy in a few words.
+    pub summary: &'static str,
+    /// What the model leaves out.
+    pub deviations: &'static str,
+    /// Counters.
+    pub counters: Counters,
+}
+
 #[derive(Clone, Debug)]
 pub struct World {
     /// The preset it started from.
     pub scenario: Scenario,
     cluster: Cluster,
-    client: SmartClient,
+    clients: Vec<Client>,
+    active: usize,
     names: Vec<String>,
     admin_conns: Vec<ConnId>,
     run: Option<Run>,
@@ -297,14 +322,18 @@ impl World {
             .map(|i| format!("Node {i}"))
             .collect();
         let n = cluster.nodes.len();
+        let policy = crate::policy::redis_py();
         let client = match scenario {
-            Scenario::Moved => SmartClient::new("Smart client", n, |_| Some(0)),
-            Scenario::Ask => SmartClient::new("Smart client", n, |s| cluster.serving_owner(s)),
+            Scenario::Moved => Client::new("Smart client", policy, &cluster, 1, |_| Some(0)),
+            Scenario::Ask => Client::new("Smart client", policy, &cluster, 1, |s| {
+                cluster.serving_owner(s)
+            }),
         };
         let mut w = World {
             scenario,
             cluster,
-            client,
+            clients: vec![client],
+            active: 0,
             names,
             admin_conns: Vec::new(),
             run: None,
@@ -444,7 +473,7 @@ impl World {
     pub fn map(&self) -> Vec<MapEntry> {
         let changed = self.last_patched_slot();
         let mut out = Vec::new();
-        for (a, b, node) in self.client.map_ranges() {
+        for (a, b, node) in self.clients[self.active].map_ranges() {
             let mut start = a;
             while start <= b {
                 let truth = self.cluster.serving_owner(start);
@@ -474,35 +503,47 @@ impl World {
         self.log
             .iter()
             .rev()
-            .take_while(|e| !(e.kind == EntryKind::Hop && e.command == REFRESH_COMMAND))
+            .take_while(|e| !(e.kind == EntryKind::Hop && e.command.starts_with(REFRESH_PREFIX)))
             .find_map(|e| e.map_changed)
     }
 
-    /// The redirect policy of the smart client, in words.
-    pub fn policy_name(&self) -> &str {
-        self.client.policy.name
+    /// The active client's redirect policy, in words.
+    pub fn policy_name(&self) -> String {
+        let p = &self.clients[self.active].policy;
+        format!("{}: {}", p.name, p.summary)
     }
 
-    /// The hop that [`World::step`] will play next, when a request is in flight.
+    /// The hop that [`World::step`] will play next, when a request is in flight and
+    /// its destination is already decided.
     pub fn next_hop(&self) -> Option<NextHop> {
         let run = self.run.as_ref()?;
-        match run.next {
-            Next::Asking { node } => Some(NextHop {
-                node,
-                command: "ASKING".into(),
-            }),
-            Next::Send { node, .. } => Some(NextHop {
-                node,
-                command: display(&run.argv),
-            }),
-            Next::Done(_) => None,
-        }
+        let (kind, node) = run.req.next()?;
+        let node = match node {
+            Some(n) => n,
+            None => self.clients[run.client]
+                .cached_owner(key_slot(run.keys.first()?))
+                .unwrap_or(0),
+        };
+        let command = match kind {
+            HopKind::Asking => "ASKING".to_string(),
+            HopKind::Refresh => self.clients[run.client]
+                .policy
+                .topology
+                .argv()
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+                .join(" "),
+            HopKind::Wait => return None,
+            HopKind::Command => display(run.req.argv()),
+        };
+        Some(NextHop { node, command })
     }
 
     /// True when the client's map matches the cluster for every slot.
     pub fn map_up_to_date(&self) -> bool {
         (0..crate::keyslot::SLOTS as u16)
-            .all(|s| self.client.cached_owner(s) == self.cluster.serving_owner(s))
+            .all(|s| self.clients[self.active].cached_owner(s) == self.cluster.serving_owner(s))
     }
 
     /// The slot computation of `key` and where it goes.
@@ -519,7 +560,7 @@ impl World {
             crc16: info.crc16,
             slot: info.slot,
             tag: info.tag,
-            client_pick: self.client.cached_owner(info.slot),
+            client_pick: self.clients[self.active].cached_owner(info.slot),
             owner,
             migration,
         }
@@ -581,7 +622,8 @@ impl World {
     fn checkpoint(&mut self) {
         self.history.push(Snapshot {
             cluster: self.cluster.clone(),
-            client: self.client.clone(),
+            clients: self.clients.clone(),
+            active: self.active,
             run: self.run.clone(),
             log: self.log.clone(),
             dropped: self.dropped,
@@ -606,15 +648,17 @@ impl World {
             return false;
         };
         self.cluster = s.cluster;
-        self.client = s.client;
+        self.clients = s.clients;
+        self.active = s.active;
         self.run = s.run;
         self.log = s.log;
         self.dropped = s.dropped;
         true
     }
 
-    /// Starts a request; its hops are played by [`World::step`]. Refuses (with a
-    /// message, state unchanged) keys over 64 KiB or a request while one is running.
+    /// Starts a request from the active client; its hops are played by
+    /// [`World::step`]. Refuses (with a message, state unchanged) keys over 64 KiB or a
+    /// request while one is running.
     pub fn send(&mut self, req: Request) -> Result<(), String> {
         if self.run.is_some() {
             return Err("A request is still in flight: step or play it to the end first.".into());
@@ -631,15 +675,23 @@ impl World {
         }
         let argv = req.argv();
         let keys: Vec<Vec<u8>> = req.keys().iter().map(|k| k.as_bytes().to_vec()).collect();
-        let first = self.client.first_target(&argv);
         self.checkpoint();
+        let client = self.active;
+        let started = self.clients[client].start(argv, &keys);
+        if let Some(outcome) = started.outcome() {
+            let text = format!(
+                "{} refuses the request before sending anything: {}",
+                self.clients[client].name,
+                outcome.text()
+            );
+            self.push(note(&text));
+            return Ok(());
+        }
         self.run = Some(Run {
-            argv,
+            client,
             keys,
-            next: Next::Send {
-                node: first,
-                asking: false,
-            },
+            req: started,
+            after_asking: false,
             sends: 0,
         });
         Ok(())
@@ -651,18 +703,33 @@ impl World {
             return false;
         };
         self.checkpoint();
-        match run.next.clone() {
-            Next::Asking { node } => {
-                let conn = self.client.conn(&mut self.cluster, node);
-                let reply = self.cluster.execute(conn, &[b"ASKING".to_vec()]);
-                let why = format!("ASKING sets a one-shot flag on this connection: {} will serve the very next command for a slot it is importing.", self.names[node as usize]);
-                self.push(self.hop(node, "ASKING".into(), &reply, why, None));
-                run.next = Next::Send { node, asking: true };
-                self.run = Some(run);
+        let client = &mut self.clients[run.client];
+        let Some(hop) = client.step(&mut self.cluster, &mut run.req) else {
+            self.finish_run(&run);
+            return true;
+        };
+        let from = client.name.clone();
+        let changed = match hop.map_change {
+            Some(MapChange::Slot(s)) => Some(s),
+            _ => None,
+        };
+        let node = hop.node.unwrap_or(0);
+        let reply = hop.reply.clone().unwrap_or(Reply::Nil);
+        let mut entry = match hop.kind {
+            HopKind::Wait => note(&hop.reaction),
+            HopKind::Asking => {
+                let why = format!(
+                    "ASKING sets a one-shot flag on this connection: {} will serve the very next command for a slot it is importing.",
+                    self.names[node as usize]
+                );
+                self.hop(node, "ASKING".into(), &reply, why, None)
             }
-            Next::Send { node, asking } => {
-                let conn = self.client.conn(&mut self.cluster, node);
-                let reply = self.cluster.execute(conn, &run.argv);
+            HopKind::Refresh => {
+                let mut e = self.hop(node, display(&hop.argv), &reply, hop.reaction.clone(), None);
+                e.reply = summarize_topology(&reply);
+                e
+            }
+            HopKind::Command => {
                 run.sends += 1;
                 let mut why = explain::node_reply(
                     &self.cluster,
@@ -670,53 +737,120 @@ impl World {
                     node,
                     &run.keys,
                     &reply,
-                    asking,
+                    run.after_asking,
                 );
-                let (next, changed) = self.client.react(&self.cluster, node, &reply, run.sends);
-                let redirect = parse_redirect(&self.cluster, &reply);
-                if let Some(r) = explain::client_reaction(&self.names, &reply, redirect) {
-                    why = format!("{why} {r}");
+                if !hop.reaction.is_empty() {
+                    why = format!("{why} {}", hop.reaction);
                 }
-                let cmd = display(&run.argv);
-                self.push(self.hop(node, cmd, &reply, why, changed));
-                match next {
-                    Next::Done(outcome) => {
-                        let text = match outcome {
-                            Outcome::Reply(r) => format!("Result: {}", r.human()),
-                            Outcome::Error(r) => format!(
-                                "The client library hands the error to the application: {}",
-                                r.human()
-                            ),
-                            Outcome::TtlExhausted => format!(
-                                "The client gives up after {} sends (\"TTL exhausted\").",
-                                run.sends
-                            ),
-                        };
-                        let times = if run.sends == 1 { "once" } else { "times" };
-                        let sent = if run.sends == 1 {
-                            times.to_string()
-                        } else {
-                            format!("{} {times}", run.sends)
-                        };
-                        self.push(note(&format!("{text} (the command was sent {sent})")));
-                    }
-                    other => {
-                        run.next = other;
-                        self.run = Some(run);
-                    }
-                }
+                self.hop(node, display(&hop.argv), &reply, why, changed)
             }
-            Next::Done(_) => {}
+        };
+        if entry.kind == EntryKind::Hop {
+            entry.from = from;
+        }
+        run.after_asking = hop.kind == HopKind::Asking;
+        self.push(entry);
+        if run.req.is_done() && !self.clients[run.client].has_background() {
+            self.finish_run(&run);
+        } else {
+            self.run = Some(run);
         }
         true
+    }
+
+    fn finish_run(&mut self, run: &Run) {
+        let text = match run.req.outcome() {
+            Some(Outcome::Reply(r)) => format!("Result: {}", r.human()),
+            Some(Outcome::Error(e)) => {
+                format!("The client library hands an error to the application: {e}")
+            }
+            None => "The request stopped.".into(),
+        };
+        let times = if run.sends == 1 {
+            "once".to_string()
+        } else {
+            format!("{} times", run.sends)
+        };
+        self.push(note(&format!("{text} (the command was sent {times})")));
     }
 
     /// Plays every remaining hop of the request in flight.
     pub fn finish(&mut self) {
         let mut guard = 0;
-        while self.step() && guard < 64 {
+        while self.step() && guard < 5000 {
             guard += 1;
         }
+    }
+
+    // ----- clients -----
+
+    /// Every client, in order (the first is "Smart client").
+    pub fn clients(&self) -> Vec<ClientView> {
+        self.clients
+            .iter()
+            .map(|c| ClientView {
+                name: c.name.clone(),
+                policy_id: c.policy.id,
+                policy: c.policy.name,
+                library: c.policy.library,
+                summary: c.policy.summary,
+                deviations: c.policy.deviations,
+                counters: c.counters.clone(),
+            })
+            .collect()
+    }
+
+    /// The client that sends requests and whose map is shown.
+    pub fn active_client(&self) -> usize {
+        self.active
+    }
+
+    /// Makes client `i` the one that sends and whose map is shown.
+    pub fn select_client(&mut self, i: usize) -> Result<(), String> {
+        if i >= self.clients.len() {
+            return Err(format!("There is no client {}.", i + 1));
+        }
+        if self.run.is_some() {
+            return Err("A request is still in flight: finish it first.".into());
+        }
+        self.active = i;
+        Ok(())
+    }
+
+    /// Adds a client with the given policy and an up-to-date map; returns its index.
+    pub fn add_client(&mut self, policy_id: &str) -> Result<usize, String> {
+        if self.clients.len() >= MAX_CLIENTS {
+            return Err(format!("At most {MAX_CLIENTS} clients at once."));
+        }
+        let policy = Policy::preset(policy_id)
+            .ok_or_else(|| format!("Unknown client policy {policy_id:?}."))?;
+        self.checkpoint();
+        let n = self.clients.len();
+        let name = format!("Client {} ({})", n + 1, policy.name);
+        let cluster = &self.cluster;
+        let c = Client::new(&name, policy, cluster, n as u64 + 1, |s| {
+            cluster.serving_owner(s)
+        });
+        self.clients.push(c);
+        Ok(n)
+    }
+
+    /// Gives client `i` another policy (its map and counters stay). Unknown ids are
+    /// refused and the previous policy stays.
+    pub fn set_policy(&mut self, i: usize, policy_id: &str) -> Result<(), String> {
+        let policy = Policy::preset(policy_id).ok_or_else(|| {
+            format!("Unknown client policy {policy_id:?}; the previous policy stays.")
+        })?;
+        policy.validate()?;
+        if i >= self.clients.len() {
+            return Err(format!("There is no client {}.", i + 1));
+        }
+        if self.run.is_some() {
+            return Err("A request is still in flight: finish it first.".into());
+        }
+        self.checkpoint();
+        self.clients[i].policy = policy;
+        Ok(())
     }
 
     fn hop(
@@ -729,7 +863,7 @@ impl World {
     ) -> LogEntry {
         LogEntry {
             kind: EntryKind::Hop,
-            from: self.client.name.clone(),
+            from: self.clients[self.active].name.clone(),
             to: self.node_label(node),
             node: Some(node),
             command,
@@ -933,16 +1067,11 @@ impl World {
                 }
             }
             Action::RefreshMap => {
-                let node = self.client.first_target(&[]);
-                let conn = self.client.conn(&mut self.cluster, node);
-                let argv = vec![b"CLUSTER".to_vec(), b"SLOTS".to_vec()];
-                let reply = self.cluster.execute(conn, &argv);
-                let why = match self.client.load_slots_reply(&self.cluster, &reply) {
-                    Ok(n) => format!("The client fetches the whole slot map and replaces its cache ({n} slot entries changed)."),
-                    Err(e) => format!("The map could not be refreshed: {e}."),
-                };
-                let mut entry = self.hop(node, REFRESH_COMMAND.into(), &reply, why, None);
-                entry.reply = summarize_slots(&reply);
+                let client = &mut self.clients[self.active];
+                let hop = client.refresh_from(&mut self.cluster, 0);
+                let reply = hop.reply.clone().unwrap_or(Reply::Nil);
+                let mut entry = self.hop(0, display(&hop.argv), &reply, hop.reaction.clone(), None);
+                entry.reply = summarize_topology(&reply);
                 self.push(entry);
             }
         }
@@ -992,7 +1121,7 @@ fn kind_of(reply: &Reply) -> ReplyKind {
 }
 
 /// CLUSTER SLOTS replies are long: show the ranges rather than every byte.
-fn summarize_slots(reply: &Reply) -> String {
+fn summarize_topology(reply: &Reply) -> String {
     match reply {
         Reply::Array(entries) => {
             let parts: Vec<String> = entries
@@ -1017,6 +1146,7 @@ fn summarize_slots(reply: &Reply) -> String {
                 .collect();
             format!("*{} ({})", entries.len(), parts.join(", "))
         }
+        Reply::Verbatim(text) => format!("{} line(s) of node descriptions", text.lines().count()),
         other => other.wire_text(Proto::Resp2),
     }
 }
@@ -1128,6 +1258,53 @@ mod tests {
         assert_eq!(
             a.next_hop().map(|h| (h.node, h.command)),
             Some((1, "ASKING".into()))
+        );
+    }
+}
+
+#[cfg(test)]
+mod client_tests {
+    use super::*;
+
+    #[test]
+    fn several_clients_with_their_own_policies() {
+        let mut w = World::new(Scenario::Moved, "user:100");
+        let jedis = w.add_client("jedis").unwrap();
+        assert_eq!(w.clients().len(), 2);
+        assert!(w.add_client("nope").is_err());
+        assert_eq!(
+            w.set_policy(jedis, "???"),
+            Err("Unknown client policy \"???\"; the previous policy stays.".into())
+        );
+        assert_eq!(w.clients()[jedis].policy_id, "jedis");
+        // The first client learns from MOVED; Jedis had an up-to-date map.
+        w.send(Request::Get("user:100".into())).unwrap();
+        w.finish();
+        assert_eq!(w.clients()[0].counters.moved, 1);
+        w.select_client(jedis).unwrap();
+        assert!(w.map_up_to_date());
+        w.send(Request::Get("user:100".into())).unwrap();
+        w.finish();
+        assert_eq!(w.clients()[jedis].counters.moved, 0);
+        assert_eq!(w.clients()[jedis].counters.hops, 1);
+        for id in ["go-redis", "ioredis"] {
+            w.add_client(id).unwrap();
+        }
+        assert!(w.add_client("lettuce").is_err(), "four clients at most");
+    }
+
+    #[test]
+    fn client_side_cross_slot_refusal_is_logged_and_nothing_is_sent() {
+        let mut w = World::new(Scenario::Moved, "user:100");
+        w.send(Request::Mget(vec!["user:100".into(), "user:101".into()]))
+            .unwrap();
+        assert!(!w.busy());
+        let last = w.log().last().unwrap();
+        assert!(
+            last.why
+                .contains("MGET - all keys must map to the same key slot"),
+            "{}",
+            last.why
         );
     }
 }
