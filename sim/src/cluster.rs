@@ -52,6 +52,11 @@ pub struct Cluster {
     pub(crate) table_order: Option<Vec<Vec<NodeIdx>>>,
     /// Simulated wall clock in milliseconds (for informational timestamps).
     pub clock_ms: u64,
+    /// Slots whose ownership changed somewhere since the last gossip round: views
+    /// agree on every other slot, so rounds only need to look at these.
+    touched: std::collections::BTreeSet<u16>,
+    /// Membership changed: the next round looks at every node and slot.
+    full_gossip: bool,
 }
 
 impl Cluster {
@@ -76,6 +81,8 @@ impl Cluster {
             pending: Vec::new(),
             table_order: None,
             clock_ms: 1_795_763_920_000,
+            touched: Default::default(),
+            full_gossip: true,
         };
         for i in 0..n {
             cluster.update_state(i as NodeIdx);
@@ -111,6 +118,7 @@ impl Cluster {
         for i in 0..n {
             c.update_state(i as NodeIdx);
         }
+        c.full_gossip = false;
         c
     }
 
@@ -214,9 +222,22 @@ impl Cluster {
         }
     }
 
+    /// Schedules a gossip round after a change of membership (every slot and node is
+    /// looked at).
+    pub(crate) fn schedule_full_gossip(&mut self) {
+        self.full_gossip = true;
+        self.schedule_gossip();
+    }
+
+    /// Schedules a gossip round after `slots` changed owner in some node's view.
+    pub(crate) fn schedule_gossip_for(&mut self, slots: impl IntoIterator<Item = u16>) {
+        self.touched.extend(slots);
+        self.schedule_gossip();
+    }
+
     /// Schedules a gossip round: every node tells every node it knows its slots and
     /// epochs, `gossip_delay` steps from now (at once when the delay is zero).
-    pub(crate) fn schedule_gossip(&mut self) {
+    fn schedule_gossip(&mut self) {
         if self.gossip_delay == 0 {
             self.gossip_round();
         } else {
@@ -238,9 +259,16 @@ impl Cluster {
     /// applying Redis's rules for epochs, membership and slot ownership, repeated
     /// until the views stop changing.
     pub(crate) fn gossip_round(&mut self) {
-        self.spread_membership();
+        let slots: Vec<u16> = if self.full_gossip {
+            self.spread_membership();
+            (0..SLOTS as u16).collect()
+        } else {
+            self.touched.iter().copied().collect()
+        };
+        self.full_gossip = false;
+        self.touched.clear();
         for _ in 0..4 {
-            if !self.exchange_once() {
+            if !self.exchange_once(&slots) {
                 break;
             }
         }
@@ -284,15 +312,15 @@ impl Cluster {
         self.apply_table_order();
     }
 
-    /// One exchange: every node hears every node it knows. Returns true when some
-    /// slot owner changed somewhere.
-    fn exchange_once(&mut self) -> bool {
+    /// One exchange about `slots` (ascending): every node hears every node it knows.
+    /// Returns true when some slot owner changed somewhere.
+    fn exchange_once(&mut self, slots: &[u16]) -> bool {
         let n = self.nodes.len();
         let mut claims: Vec<Vec<u16>> = vec![Vec::new(); n];
         for (s, node) in self.nodes.iter().enumerate() {
-            for (j, &o) in node.owners.iter().enumerate() {
-                if o as usize == s {
-                    claims[s].push(j as u16);
+            for &j in slots {
+                if node.owners[j as usize] as usize == s {
+                    claims[s].push(j);
                 }
             }
         }
@@ -322,9 +350,13 @@ impl Cluster {
             // Slots bound to a known node that no longer claims them stay bound but are
             // marked, so that any claimant may take them.
             let mut unclaimed = Vec::new();
-            for (j, &o) in self.nodes[r].owners.iter().enumerate() {
-                if o != NO_OWNER && o as usize != r && self.nodes[o as usize].owners[j] != o {
-                    unclaimed.push(j as u16);
+            for &j in slots {
+                let o = self.nodes[r].owners[j as usize];
+                if o != NO_OWNER
+                    && o as usize != r
+                    && self.nodes[o as usize].owners[j as usize] != o
+                {
+                    unclaimed.push(j);
                 }
             }
             self.nodes[r].owner_not_claiming.extend(unclaimed);

@@ -131,13 +131,15 @@ fn check_assignment(
 
 fn update_slots(c: &mut Cluster, me: NodeIdx, slots: &[bool], del: bool) -> Reply {
     let node = &mut c.nodes[me as usize];
+    let mut changed = Vec::new();
     for (s, _) in slots.iter().enumerate().filter(|(_, &b)| b) {
         let s = s as u16;
         node.importing.remove(&s);
         node.set_owner(s, if del { crate::node::NO_OWNER } else { me });
+        changed.push(s);
     }
     c.update_state(me);
-    c.schedule_gossip();
+    c.schedule_gossip_for(changed);
     Reply::ok()
 }
 
@@ -190,7 +192,7 @@ fn setslot(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
             c.nodes[me as usize].importing.remove(&slot);
         }
         c.update_state(me);
-        c.schedule_gossip();
+        c.schedule_gossip_for([slot]);
     } else {
         return Reply::err(
             "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
@@ -265,7 +267,7 @@ fn meet(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
             if !c.nodes[other as usize].known.contains(&me) {
                 c.nodes[other as usize].known.push(me);
             }
-            c.schedule_gossip();
+            c.schedule_full_gossip();
         }
     }
     Reply::ok()
