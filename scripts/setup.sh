@@ -124,6 +124,39 @@ _setup_main() {
     printf '%s\n' "$want" >"$stamp"
   fi
 
+  # --- real client libraries for the sim crate's live tests (sim/tests/live_clients.rs) --------
+  # redis-py in a venv at .tools/py; ioredis from sim/tests/clients/package-lock.json into
+  # .tools/node-clients. The test checks these exact versions.
+  local redis_py_version="8.1.0"
+  local py="$repo/.tools/py/bin/python"
+  if [ "$("$py" -c 'import redis; print(redis.__version__)' 2>/dev/null)" = "$redis_py_version" ]; then
+    say "redis-py $redis_py_version ok"
+  else
+    say "redis-py $redis_py_version into .tools/py"
+    rm -rf "$repo/.tools/py"
+    python3 -m venv "$repo/.tools/py"
+    "$py" -m pip install --quiet --disable-pip-version-check "redis==$redis_py_version"
+  fi
+  local clients="$repo/sim/tests/clients" nc="$repo/.tools/node-clients"
+  if [ -f "$clients/package.json" ]; then
+    want="$(cat "$clients/package.json" "$clients/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+    if [ -f "$nc/.slotscope-lock.sha256" ] && [ "$(cat "$nc/.slotscope-lock.sha256")" = "$want" ]; then
+      say "node client libraries (sim/tests/clients) ok"
+    else
+      say "npm ci sim/tests/clients -> .tools/node-clients"
+      rm -rf "$nc"
+      mkdir -p "$nc"
+      cp "$clients/package.json" "$nc/"
+      if [ -f "$clients/package-lock.json" ]; then
+        cp "$clients/package-lock.json" "$nc/"
+        (cd "$nc" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+      else
+        (cd "$nc" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+      fi
+      printf '%s\n' "$want" >"$nc/.slotscope-lock.sha256"
+    fi
+  fi
+
   say "$(trunk --version), $(wasm-bindgen --version), wasm-opt $(wasm-opt --version | awk '{print $3}'), $(chromium --version 2>/dev/null | awk '{print $1, $2}')"
   say "done in $((SECONDS - t0)) s"
 }
