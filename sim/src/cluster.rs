@@ -108,7 +108,7 @@ impl Cluster {
         let owners = std::sync::Arc::new(owners);
         let epochs: Vec<u64> = (1..=n as u64).collect();
         for (i, node) in c.nodes.iter_mut().enumerate() {
-            node.owners = owners.clone();
+            node.set_owners(owners.clone());
             node.config_epoch = i as u64 + 1;
             node.current_epoch = n as u64;
             node.epoch_view = epochs.clone();
@@ -406,7 +406,7 @@ impl Cluster {
     pub(crate) fn update_state(&mut self, i: NodeIdx) {
         let node = &self.nodes[i as usize];
         let mut ok = true;
-        if node.require_full_coverage && node.owners.contains(&NO_OWNER) {
+        if node.require_full_coverage && node.unassigned_slots() > 0 {
             ok = false;
         }
         let size = self.cluster_size(i);
@@ -420,13 +420,10 @@ impl Cluster {
     /// Masters serving at least one slot, in node `i`'s view.
     pub fn cluster_size(&self, i: NodeIdx) -> usize {
         let node = &self.nodes[i as usize];
-        let mut serving = vec![false; self.nodes.len()];
-        for &o in node.owners.iter() {
-            if o != NO_OWNER {
-                serving[o as usize] = true;
-            }
-        }
-        node.known.iter().filter(|&&k| serving[k as usize]).count()
+        node.known
+            .iter()
+            .filter(|&&k| node.slot_count_of(k) > 0)
+            .count()
     }
 
     /// The node that really serves `slot`: among nodes claiming it in their own view,

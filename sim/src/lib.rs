@@ -12,6 +12,7 @@ mod command;
 mod command_cluster;
 mod command_data;
 mod command_migrate;
+pub mod compare;
 pub mod explain;
 pub mod keyslot;
 pub mod keyspace;

@@ -23,8 +23,13 @@ pub struct Node {
     pub cport: u16,
     /// Nodes this node knows, in its node-table order (itself included).
     pub known: Vec<NodeIdx>,
-    /// Owner of every slot in this node's view (`NO_OWNER` when unassigned).
+    /// Owner of every slot in this node's view (`NO_OWNER` when unassigned). Change
+    /// it only through [`Node::set_owner`] or [`Node::set_owners`], which keep the
+    /// per-owner counts in step.
     pub owners: Arc<Vec<NodeIdx>>,
+    /// Slots per owner in this view (indexed by node), and unassigned slots.
+    owned: Vec<u32>,
+    unassigned: u32,
     /// Slots this node is MIGRATING, with their target.
     pub migrating: BTreeMap<u16, NodeIdx>,
     /// Slots this node is IMPORTING, with their source.
@@ -63,6 +68,8 @@ impl Node {
             cport: port.wrapping_add(10000),
             known: vec![idx],
             owners: Arc::new(vec![NO_OWNER; SLOTS]),
+            owned: Vec::new(),
+            unassigned: SLOTS as u32,
             migrating: BTreeMap::new(),
             importing: BTreeMap::new(),
             owner_not_claiming: Default::default(),
@@ -97,7 +104,34 @@ impl Node {
 
     /// Number of slots this node's view assigns to `who`.
     pub fn slot_count_of(&self, who: NodeIdx) -> usize {
-        self.owners.iter().filter(|&&o| o == who).count()
+        self.owned.get(who as usize).copied().unwrap_or(0) as usize
+    }
+
+    /// Number of slots with no owner in this node's view.
+    pub fn unassigned_slots(&self) -> usize {
+        self.unassigned as usize
+    }
+
+    /// Replaces the whole slot table (shared copy-on-write).
+    pub(crate) fn set_owners(&mut self, owners: Arc<Vec<NodeIdx>>) {
+        self.owned.clear();
+        self.unassigned = 0;
+        for &o in owners.iter() {
+            self.count(o, 1);
+        }
+        self.owners = owners;
+        self.owner_not_claiming.clear();
+    }
+
+    fn count(&mut self, o: NodeIdx, delta: i32) {
+        if o == NO_OWNER {
+            self.unassigned = (self.unassigned as i32 + delta) as u32;
+        } else {
+            if self.owned.len() <= o as usize {
+                self.owned.resize(o as usize + 1, 0);
+            }
+            self.owned[o as usize] = (self.owned[o as usize] as i32 + delta) as u32;
+        }
     }
 
     /// True when this node's `cluster_state` is ok.
@@ -115,7 +149,12 @@ impl Node {
     }
 
     pub(crate) fn set_owner(&mut self, slot: u16, who: NodeIdx) {
-        Arc::make_mut(&mut self.owners)[slot as usize] = who;
+        let old = self.owners[slot as usize];
+        if old != who {
+            self.count(old, -1);
+            self.count(who, 1);
+            Arc::make_mut(&mut self.owners)[slot as usize] = who;
+        }
         self.owner_not_claiming.remove(&slot);
     }
 }

@@ -122,7 +122,7 @@ pub(crate) fn nodes(c: &Cluster, me: NodeIdx) -> String {
 /// CLUSTER INFO, with informational message counters.
 pub(crate) fn info(c: &Cluster, me: NodeIdx) -> String {
     let view = &c.nodes[me as usize];
-    let assigned = view.owners.iter().filter(|&&o| o != NO_OWNER).count();
+    let assigned = crate::keyslot::SLOTS - view.unassigned_slots();
     let mut lines = vec![
         format!(
             "cluster_state:{}",
