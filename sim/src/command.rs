@@ -504,7 +504,11 @@ fn process_inner(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, Opt
     }
     if in_multi && !matches!(spec.cmd, Cmd::Exec | Cmd::Discard | Cmd::Multi) {
         if let Some(m) = c.conn_mut(conn).multi.as_mut() {
-            m.queue.push(argv.to_vec());
+            // queueMultiCommand: once the transaction is aborted, commands are answered
+            // QUEUED but no longer stored, so EXEC's routing sees only the earlier ones.
+            if !m.dirty {
+                m.queue.push(argv.to_vec());
+            }
         }
         return (Reply::Simple("QUEUED".into()), Some(spec.cmd));
     }
