@@ -14,6 +14,7 @@ mod command_data;
 mod command_migrate;
 pub mod compare;
 pub mod explain;
+pub mod import;
 pub mod keyslot;
 pub mod keyspace;
 pub mod layout;
