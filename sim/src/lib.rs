@@ -25,6 +25,7 @@ mod routing;
 pub mod script;
 pub mod smart_client;
 mod topology;
+pub mod transcript;
 pub mod world;
 
 pub use cluster::{Cluster, ConnId, NodeIdx};

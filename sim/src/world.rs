@@ -162,6 +162,8 @@ pub struct LogEntry {
     pub why: String,
     /// Slot whose map entry this hop changed.
     pub map_changed: Option<u16>,
+    /// For a replayed recording: how the simulation differs from what was recorded.
+    pub mismatch: Option<String>,
 }
 
 /// A node as the UI shows it.
@@ -271,6 +273,7 @@ struct Run {
 
 #[derive(Clone, Debug)]
 struct Snapshot {
+    recording: Option<Recording>,
     cluster: Cluster,
     clients: Vec<Client>,
     active: usize,
@@ -311,6 +314,34 @@ pub struct World {
     log: Vec<LogEntry>,
     dropped: usize,
     history: Vec<Snapshot>,
+    recording: Option<Recording>,
+    /// Where the cluster came from when it was loaded from a pasted topology.
+    pub imported: Option<String>,
+}
+
+/// A recording being replayed.
+#[derive(Clone, Debug)]
+struct Recording {
+    steps: Vec<crate::transcript::Step>,
+    next: usize,
+    conns: Vec<(String, ConnId)>,
+    mismatches: usize,
+}
+
+/// One row of the key calculator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRow {
+    /// The key as typed.
+    pub key: String,
+    /// Its slot.
+    pub slot: u16,
+    /// Byte range of its hash tag, if any.
+    pub tag: Option<Range<usize>>,
+    /// The node serving the slot.
+    pub owner: Option<NodeIdx>,
+    /// Index of its group: keys of one group share a slot and may go together in one
+    /// multi-key command.
+    pub group: usize,
 }
 
 impl World {
@@ -340,6 +371,8 @@ impl World {
             log: Vec::new(),
             dropped: 0,
             history: Vec::new(),
+            recording: None,
+            imported: None,
         };
         w.admin_conns = (0..n as NodeIdx).map(|i| w.cluster.connect(i)).collect();
         let key = if key.is_empty() || key.len() > MAX_KEY_BYTES {
@@ -621,6 +654,7 @@ impl World {
 
     fn checkpoint(&mut self) {
         self.history.push(Snapshot {
+            recording: self.recording.clone(),
             cluster: self.cluster.clone(),
             clients: self.clients.clone(),
             active: self.active,
@@ -647,6 +681,7 @@ impl World {
         let Some(s) = self.history.pop() else {
             return false;
         };
+        self.recording = s.recording;
         self.cluster = s.cluster;
         self.clients = s.clients;
         self.active = s.active;
@@ -871,6 +906,7 @@ impl World {
             reply_kind: kind_of(reply),
             why,
             map_changed: changed,
+            mismatch: None,
         }
     }
 
@@ -894,6 +930,7 @@ impl World {
             reply_kind: kind_of(&reply),
             why,
             map_changed: None,
+            mismatch: None,
         };
         self.push(entry);
         reply
@@ -1078,6 +1115,219 @@ impl World {
         Ok(())
     }
 
+    // ----- bring your own cluster -----
+
+    /// A world on a pasted topology, with one redis-py client whose map is up to date.
+    pub fn from_import(imported: crate::import::Imported) -> World {
+        let cluster = imported.cluster;
+        let n = cluster.nodes.len();
+        let names: Vec<String> = (1..=n).map(|i| format!("Node {i}")).collect();
+        let client = Client::new(
+            "Smart client",
+            crate::policy::redis_py(),
+            &cluster,
+            1,
+            |s| cluster.serving_owner(s),
+        );
+        let what = match imported.source {
+            crate::import::Source::Nodes => "CLUSTER NODES",
+            crate::import::Source::Shards => "CLUSTER SHARDS",
+            crate::import::Source::Slots => "CLUSTER SLOTS",
+        };
+        let mut w = World {
+            scenario: Scenario::Moved,
+            cluster,
+            clients: vec![client],
+            active: 0,
+            names,
+            admin_conns: Vec::new(),
+            run: None,
+            log: Vec::new(),
+            dropped: 0,
+            history: Vec::new(),
+            recording: None,
+            imported: Some(format!("Loaded from {what}: {n} node(s).")),
+        };
+        w.admin_conns = (0..n as NodeIdx).map(|i| w.cluster.connect(i)).collect();
+        let mut text = format!("Loaded {n} node(s) from {what}.");
+        if !imported.unused.is_empty() {
+            text.push_str(&format!(" Not used: {}.", imported.unused.join("; ")));
+        }
+        w.push(note(&text));
+        w.push(note("Ready to send request."));
+        w
+    }
+
+    /// Loads a recording (a `redis-cli -c` transcript or a JSONL script) to replay
+    /// step by step with [`World::replay_step`]. Bad text is refused with the line and
+    /// reason; the state stays as it was.
+    pub fn load_recording(&mut self, text: &str) -> Result<usize, String> {
+        let steps = crate::transcript::parse_recording(text).map_err(|e| e.to_string())?;
+        for st in &steps {
+            if self.addr_node(&st.node).is_none() {
+                return Err(format!(
+                    "line {}: no node at {} in this cluster",
+                    st.line, st.node
+                ));
+            }
+        }
+        let n = steps.len();
+        self.checkpoint();
+        self.recording = Some(Recording {
+            steps,
+            next: 0,
+            conns: Vec::new(),
+            mismatches: 0,
+        });
+        self.push(note(&format!("Recording loaded: {n} step(s) to replay.")));
+        Ok(n)
+    }
+
+    /// Steps left in the loaded recording.
+    pub fn recording_left(&self) -> usize {
+        self.recording
+            .as_ref()
+            .map_or(0, |r| r.steps.len() - r.next)
+    }
+
+    /// Replayed steps whose simulated reply differs from the recorded one.
+    pub fn recording_mismatches(&self) -> usize {
+        self.recording.as_ref().map_or(0, |r| r.mismatches)
+    }
+
+    fn addr_node(&self, addr: &str) -> Option<NodeIdx> {
+        let (h, p) = addr.rsplit_once(':')?;
+        self.cluster.node_by_addr(h.as_bytes(), p.as_bytes())
+    }
+
+    /// Replays the next recorded step (following redirections as redis-cli -c does)
+    /// and marks it when the simulation differs from the recording. False when done.
+    pub fn replay_step(&mut self) -> bool {
+        let Some(mut rec) = self.recording.take() else {
+            return false;
+        };
+        let Some(step) = rec.steps.get(rec.next).cloned() else {
+            self.recording = Some(rec);
+            return false;
+        };
+        self.checkpoint();
+        rec.next += 1;
+        let mut node = self.addr_node(&step.node).unwrap_or(0);
+        let mut redirects = Vec::new();
+        let mut asking = false;
+        let mut last = Reply::Nil;
+        for _ in 0..=5 {
+            let key = format!("{}|{}", step.conn, node);
+            let conn = match rec.conns.iter().find(|(k, _)| *k == key) {
+                Some((_, c)) => *c,
+                None => {
+                    let c = self.cluster.connect(node);
+                    rec.conns.push((key, c));
+                    c
+                }
+            };
+            if asking {
+                let r = self.cluster.execute(conn, &[b"ASKING".to_vec()]);
+                let why = "redis-cli -c follows ASK by sending ASKING first.".to_string();
+                let mut e = self.hop(node, "ASKING".into(), &r, why, None);
+                e.from = "redis-cli".into();
+                self.push(e);
+            }
+            let reply = self.cluster.execute(conn, &step.argv);
+            let keys: Vec<Vec<u8>> = step.argv.iter().skip(1).take(1).cloned().collect();
+            let why = explain::node_reply(&self.cluster, &self.names, node, &keys, &reply, asking);
+            let mut e = self.hop(node, display(&step.argv), &reply, why, None);
+            e.from = format!("Recording line {}", step.line);
+            self.push(e);
+            last = reply.clone();
+            match (
+                step.follow,
+                crate::client::parse_redirect(&self.cluster, &reply),
+            ) {
+                (true, Some((slot, to))) => {
+                    asking = reply.error_code() == Some("ASK");
+                    redirects.push((slot, self.cluster.nodes[to as usize].addr()));
+                    node = to;
+                }
+                _ => break,
+            }
+        }
+        let mut problems = Vec::new();
+        if step.follow && !step.redirects.is_empty() && redirects != step.redirects {
+            let fmt = |r: &[(u16, String)]| {
+                r.iter()
+                    .map(|(s, a)| format!("slot {s} at {a}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            problems.push(format!(
+                "redirections differ: recorded {}, simulated {}",
+                fmt(&step.redirects),
+                fmt(&redirects)
+            ));
+        }
+        match &step.expected {
+            crate::transcript::Expected::Printed(p) => {
+                let got = crate::transcript::cli_print(&last);
+                if &got != p {
+                    problems.push(format!("reply differs: recorded {p:?}, simulated {got:?}"));
+                }
+            }
+            crate::transcript::Expected::Raw(r) => {
+                let got = String::from_utf8_lossy(&last.encode(Proto::Resp2)).into_owned();
+                if &got != r {
+                    problems.push(format!(
+                        "reply differs: recorded {:?}, simulated {:?}",
+                        r, got
+                    ));
+                }
+            }
+            crate::transcript::Expected::Nothing => {}
+        }
+        if !problems.is_empty() {
+            rec.mismatches += 1;
+            if let Some(e) = self.log.last_mut() {
+                e.mismatch = Some(problems.join("; "));
+            }
+        }
+        self.recording = Some(rec);
+        true
+    }
+
+    /// The key calculator: slot, tag, owner and same-slot group of each key (one per
+    /// line or separated by spaces).
+    pub fn key_table(&self, text: &str) -> Vec<KeyRow> {
+        let mut truth = vec![crate::node::NO_OWNER; crate::keyslot::SLOTS];
+        let mut epoch = vec![0u64; crate::keyslot::SLOTS];
+        for (i, n) in self.cluster.nodes.iter().enumerate() {
+            for (s, &o) in n.owners.iter().enumerate() {
+                if o as usize == i
+                    && (truth[s] == crate::node::NO_OWNER || n.config_epoch > epoch[s])
+                {
+                    truth[s] = o;
+                    epoch[s] = n.config_epoch;
+                }
+            }
+        }
+        let mut groups: std::collections::HashMap<u16, usize> = std::collections::HashMap::new();
+        text.split(['\n', ' ', '\t', '\r'])
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                let info = analyze(k.as_bytes());
+                let next = groups.len();
+                let group = *groups.entry(info.slot).or_insert(next);
+                let o = truth[info.slot as usize];
+                KeyRow {
+                    key: k.to_string(),
+                    slot: info.slot,
+                    tag: info.tag,
+                    owner: (o != crate::node::NO_OWNER).then_some(o),
+                    group,
+                }
+            })
+            .collect()
+    }
+
     fn migration_of(&self, slot: u16) -> Option<(NodeIdx, NodeIdx)> {
         self.cluster
             .nodes
@@ -1107,6 +1357,7 @@ fn note(text: &str) -> LogEntry {
         reply_kind: ReplyKind::None,
         why: text.to_string(),
         map_changed: None,
+        mismatch: None,
     }
 }
 
@@ -1306,5 +1557,47 @@ mod client_tests {
             "{}",
             last.why
         );
+    }
+}
+
+#[cfg(test)]
+mod import_tests {
+    use super::*;
+
+    const NODES: &str = "d70a3210d3ed7ed8e80b069f95e26b2aacc271c9 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460\n61641fd17a31af2ca1d9f591992042160f80251c 127.0.0.1:7001@17001 master - 0 0 2 connected 5461-10922\n15adaa1e3da3b55e5abcd0a8735d0f73a45c4d19 127.0.0.1:7002@17002 master - 0 0 3 connected 10923-16383\n";
+
+    #[test]
+    fn replays_a_redis_cli_transcript_and_marks_differences() {
+        let mut w = World::from_import(crate::import::import(NODES).unwrap());
+        assert_eq!(w.names().len(), 3);
+        let transcript = "127.0.0.1:7000> SET foo bar\n-> Redirected to slot [12182] located at 127.0.0.1:7002\nOK\n127.0.0.1:7002> GET foo\n\"baz\"\n";
+        assert_eq!(w.load_recording(transcript), Ok(2));
+        assert!(w.replay_step());
+        assert!(w.replay_step());
+        assert!(!w.replay_step());
+        assert_eq!(
+            w.recording_mismatches(),
+            1,
+            "GET foo gives \"bar\", the recording says \"baz\""
+        );
+        let marked: Vec<_> = w.log().iter().filter_map(|e| e.mismatch.clone()).collect();
+        assert_eq!(marked.len(), 1);
+        assert!(marked[0].contains("\\\"baz\\\""), "{}", marked[0]);
+        assert!(w
+            .load_recording("10.1.1.1:1> GET a\n")
+            .unwrap_err()
+            .contains("line 1"));
+    }
+
+    #[test]
+    fn key_calculator_groups_keys_by_slot() {
+        let w = World::new(Scenario::Moved, "user:100");
+        let rows = w.key_table("{user:1}:a {user:1}:b\nuser:100\n");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].group, rows[1].group);
+        assert_ne!(rows[0].group, rows[2].group);
+        assert_eq!(rows[2].slot, 9308);
+        assert_eq!(rows[2].owner, Some(1));
+        assert_eq!(rows[0].tag, Some(1..7));
     }
 }
