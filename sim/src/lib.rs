@@ -24,6 +24,7 @@ pub mod resp;
 mod routing;
 pub mod script;
 pub mod smart_client;
+pub mod timeline;
 mod topology;
 pub mod transcript;
 pub mod world;

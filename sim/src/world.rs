@@ -11,13 +11,15 @@ use crate::policy::Policy;
 use crate::resp::{Proto, Reply};
 use crate::smart_client::{Client, Counters, HopKind, MapChange, Outcome};
 
+pub use crate::timeline::World;
+
 /// Most clients in one world.
 pub const MAX_CLIENTS: usize = 4;
 
 /// Longest key accepted from a person (64 KiB).
 pub const MAX_KEY_BYTES: usize = 64 * 1024;
-/// Most undo steps kept.
-const HISTORY: usize = 500;
+/// Log lines a [`Sim`] keeps itself (the [`World`] keeps them all).
+const RECENT_LOG: usize = 256;
 /// Most log entries kept (older ones are dropped, and the log says how many).
 pub const LOG_LIMIT: usize = 1000;
 
@@ -271,17 +273,6 @@ struct Run {
     sends: u32,
 }
 
-#[derive(Clone, Debug)]
-struct Snapshot {
-    recording: Option<Recording>,
-    cluster: Cluster,
-    clients: Vec<Client>,
-    active: usize,
-    run: Option<Run>,
-    log: Vec<LogEntry>,
-    dropped: usize,
-}
-
 /// A client as the UI shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClientView {
@@ -301,8 +292,10 @@ pub struct ClientView {
     pub counters: Counters,
 }
 
+/// The simulation state a [`World`] replays: cluster, clients, the request in flight,
+/// a recording being replayed, and the most recent log lines.
 #[derive(Clone, Debug)]
-pub struct World {
+pub struct Sim {
     /// The preset it started from.
     pub scenario: Scenario,
     cluster: Cluster,
@@ -312,8 +305,7 @@ pub struct World {
     admin_conns: Vec<ConnId>,
     run: Option<Run>,
     log: Vec<LogEntry>,
-    dropped: usize,
-    history: Vec<Snapshot>,
+    pushed: usize,
     recording: Option<Recording>,
     /// Where the cluster came from when it was loaded from a pasted topology.
     pub imported: Option<String>,
@@ -344,10 +336,10 @@ pub struct KeyRow {
     pub group: usize,
 }
 
-impl World {
+impl Sim {
     /// Builds a preset. `key` is the key the scenario is about (its slot migrates in
     /// the ASK preset); invalid or empty keys fall back to the preset's default.
-    pub fn new(scenario: Scenario, key: &str) -> World {
+    pub fn new(scenario: Scenario, key: &str) -> Sim {
         let cluster = crate::layout::with_ranges(&[vec![(0, 5000)], vec![(5001, 16383)]]);
         let names = (1..=cluster.nodes.len())
             .map(|i| format!("Node {i}"))
@@ -360,7 +352,7 @@ impl World {
                 cluster.serving_owner(s)
             }),
         };
-        let mut w = World {
+        let mut w = Sim {
             scenario,
             cluster,
             clients: vec![client],
@@ -369,8 +361,7 @@ impl World {
             admin_conns: Vec::new(),
             run: None,
             log: Vec::new(),
-            dropped: 0,
-            history: Vec::new(),
+            pushed: 0,
             recording: None,
             imported: None,
         };
@@ -442,24 +433,19 @@ impl World {
         &self.cluster
     }
 
-    /// The log, oldest first.
-    pub fn log(&self) -> &[LogEntry] {
+    /// The most recent log lines of this state (a [`World`] keeps the whole log).
+    pub fn recent_log(&self) -> &[LogEntry] {
         &self.log
     }
 
-    /// Log entries dropped from the front to keep the log bounded.
-    pub fn dropped_entries(&self) -> usize {
-        self.dropped
+    /// Log lines pushed since this state was created.
+    pub fn pushed(&self) -> usize {
+        self.pushed
     }
 
     /// True while a request has hops left to play.
     pub fn busy(&self) -> bool {
         self.run.is_some()
-    }
-
-    /// True when Back can undo something.
-    pub fn can_back(&self) -> bool {
-        !self.history.is_empty()
     }
 
     /// Every node as the UI shows it.
@@ -652,43 +638,13 @@ impl World {
 
     // ----- acting -----
 
-    fn checkpoint(&mut self) {
-        self.history.push(Snapshot {
-            recording: self.recording.clone(),
-            cluster: self.cluster.clone(),
-            clients: self.clients.clone(),
-            active: self.active,
-            run: self.run.clone(),
-            log: self.log.clone(),
-            dropped: self.dropped,
-        });
-        if self.history.len() > HISTORY {
-            self.history.remove(0);
-        }
-    }
-
     fn push(&mut self, e: LogEntry) {
         self.log.push(e);
-        if self.log.len() > LOG_LIMIT {
-            let extra = self.log.len() - LOG_LIMIT;
+        self.pushed += 1;
+        if self.log.len() > RECENT_LOG {
+            let extra = self.log.len() - RECENT_LOG;
             self.log.drain(..extra);
-            self.dropped += extra;
         }
-    }
-
-    /// Undoes the last hop or action. Returns false when there is nothing to undo.
-    pub fn back(&mut self) -> bool {
-        let Some(s) = self.history.pop() else {
-            return false;
-        };
-        self.recording = s.recording;
-        self.cluster = s.cluster;
-        self.clients = s.clients;
-        self.active = s.active;
-        self.run = s.run;
-        self.log = s.log;
-        self.dropped = s.dropped;
-        true
     }
 
     /// Starts a request from the active client; its hops are played by
@@ -710,7 +666,6 @@ impl World {
         }
         let argv = req.argv();
         let keys: Vec<Vec<u8>> = req.keys().iter().map(|k| k.as_bytes().to_vec()).collect();
-        self.checkpoint();
         let client = self.active;
         let started = self.clients[client].start(argv, &keys);
         if let Some(outcome) = started.outcome() {
@@ -737,7 +692,6 @@ impl World {
         let Some(mut run) = self.run.take() else {
             return false;
         };
-        self.checkpoint();
         let client = &mut self.clients[run.client];
         let Some(hop) = client.step(&mut self.cluster, &mut run.req) else {
             self.finish_run(&run);
@@ -859,7 +813,6 @@ impl World {
         }
         let policy = Policy::preset(policy_id)
             .ok_or_else(|| format!("Unknown client policy {policy_id:?}."))?;
-        self.checkpoint();
         let n = self.clients.len();
         let name = format!("Client {} ({})", n + 1, policy.name);
         let cluster = &self.cluster;
@@ -883,7 +836,6 @@ impl World {
         if self.run.is_some() {
             return Err("A request is still in flight: finish it first.".into());
         }
-        self.checkpoint();
         self.clients[i].policy = policy;
         Ok(())
     }
@@ -1003,12 +955,10 @@ impl World {
         if self.run.is_some() {
             return Err("A request is still in flight: finish it first.".into());
         }
-        self.checkpoint();
         match action {
             Action::StartMigration { slot, from, to } => self.migration_start(slot, from, to, true),
             Action::MoveOneKey { slot } | Action::MoveAllKeys { slot } => {
                 let Some((from, to)) = self.migration_of(slot) else {
-                    self.history.pop();
                     return Err(format!("Slot {slot} is not being migrated."));
                 };
                 let max: &[u8] = if matches!(action, Action::MoveOneKey { .. }) {
@@ -1054,7 +1004,6 @@ impl World {
             }
             Action::FinishMigration { slot } => {
                 let Some((from, to)) = self.migration_of(slot) else {
-                    self.history.pop();
                     return Err(format!("Slot {slot} is not being migrated."));
                 };
                 let count = vec![
@@ -1118,7 +1067,7 @@ impl World {
     // ----- bring your own cluster -----
 
     /// A world on a pasted topology, with one redis-py client whose map is up to date.
-    pub fn from_import(imported: crate::import::Imported) -> World {
+    pub fn from_import(imported: crate::import::Imported) -> Sim {
         let cluster = imported.cluster;
         let n = cluster.nodes.len();
         let names: Vec<String> = (1..=n).map(|i| format!("Node {i}")).collect();
@@ -1134,7 +1083,7 @@ impl World {
             crate::import::Source::Shards => "CLUSTER SHARDS",
             crate::import::Source::Slots => "CLUSTER SLOTS",
         };
-        let mut w = World {
+        let mut w = Sim {
             scenario: Scenario::Moved,
             cluster,
             clients: vec![client],
@@ -1143,8 +1092,7 @@ impl World {
             admin_conns: Vec::new(),
             run: None,
             log: Vec::new(),
-            dropped: 0,
-            history: Vec::new(),
+            pushed: 0,
             recording: None,
             imported: Some(format!("Loaded from {what}: {n} node(s).")),
         };
@@ -1172,7 +1120,6 @@ impl World {
             }
         }
         let n = steps.len();
-        self.checkpoint();
         self.recording = Some(Recording {
             steps,
             next: 0,
@@ -1210,7 +1157,6 @@ impl World {
             self.recording = Some(rec);
             return false;
         };
-        self.checkpoint();
         rec.next += 1;
         let mut node = self.addr_node(&step.node).unwrap_or(0);
         let mut redirects = Vec::new();
