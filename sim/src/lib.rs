@@ -15,6 +15,7 @@ mod command_migrate;
 pub mod compare;
 pub mod explain;
 pub mod import;
+pub mod json;
 pub mod keyslot;
 pub mod keyspace;
 pub mod layout;

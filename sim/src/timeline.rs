@@ -5,7 +5,20 @@
 
 use std::ops::Deref;
 
-use crate::world::{Action, LogEntry, Request, Scenario, Sim, LOG_LIMIT};
+use crate::json::Json;
+use crate::world::{Action, EntryKind, LogEntry, Request, Scenario, Sim, LOG_LIMIT};
+
+/// Name and version of the save-file format.
+pub const SAVE_FORMAT: &str = "slotscope-save/1";
+
+/// Where a world started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A preset and its key.
+    Preset(Scenario, String),
+    /// A pasted topology (its text).
+    Topology(String),
+}
 
 /// Operations are checkpointed every this many steps.
 const CHECKPOINT_EVERY: usize = 100;
@@ -34,6 +47,7 @@ pub enum Op {
 /// A simulation with its whole history.
 #[derive(Clone, Debug)]
 pub struct World {
+    origin: Origin,
     sim: Sim,
     ops: Vec<Op>,
     pos: usize,
@@ -64,10 +78,11 @@ fn apply(sim: &mut Sim, op: &Op) -> Result<bool, String> {
 }
 
 impl World {
-    fn start(sim: Sim) -> World {
+    fn start(sim: Sim, origin: Origin) -> World {
         let full_log = sim.recent_log().to_vec();
         let n = full_log.len();
         World {
+            origin,
             checkpoints: vec![sim.clone()],
             sim,
             ops: Vec::new(),
@@ -79,12 +94,29 @@ impl World {
 
     /// Builds a preset (see [`Sim::new`]).
     pub fn new(scenario: Scenario, key: &str) -> World {
-        World::start(Sim::new(scenario, key))
+        World::start(
+            Sim::new(scenario, key),
+            Origin::Preset(scenario, key.to_string()),
+        )
     }
 
-    /// A world on a pasted topology (see [`Sim::from_import`]).
+    /// A world on a pasted topology; errors name the line and the reason.
+    pub fn from_topology(text: &str) -> Result<World, String> {
+        let imported = crate::import::import(text)?;
+        Ok(World::start(
+            Sim::from_import(imported),
+            Origin::Topology(text.to_string()),
+        ))
+    }
+
+    /// A world on an already parsed topology (it cannot be saved: its text is unknown).
     pub fn from_import(imported: crate::import::Imported) -> World {
-        World::start(Sim::from_import(imported))
+        World::start(Sim::from_import(imported), Origin::Topology(String::new()))
+    }
+
+    /// Where this world started.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
     }
 
     /// Performs `op` at the current moment. When the person had gone back, the old
@@ -256,9 +288,198 @@ impl World {
     }
 }
 
+impl World {
+    /// The whole session (cluster origin, clients, every step, the current position)
+    /// as a JSON save file.
+    pub fn export_json(&self) -> String {
+        let origin = match &self.origin {
+            Origin::Preset(sc, key) => Json::Obj(vec![
+                ("scenario".into(), Json::Str(sc.id().into())),
+                ("key".into(), Json::Str(key.clone())),
+            ]),
+            Origin::Topology(text) => Json::Obj(vec![("topology".into(), Json::Str(text.clone()))]),
+        };
+        Json::Obj(vec![
+            ("format".into(), Json::Str(SAVE_FORMAT.into())),
+            ("origin".into(), origin),
+            ("position".into(), Json::Num(self.pos as f64)),
+            (
+                "ops".into(),
+                Json::Arr(self.ops.iter().map(op_to_json).collect()),
+            ),
+        ])
+        .to_text()
+    }
+
+    /// Rebuilds a session from [`World::export_json`]'s output. Refused (with the
+    /// reason) when the file is not a save file or a step cannot be replayed.
+    pub fn import_json(text: &str) -> Result<World, String> {
+        let v = crate::json::parse(text)?;
+        if v.get("format").and_then(Json::as_str) != Some(SAVE_FORMAT) {
+            return Err(format!(
+                "not a slotscope save file (expected \"format\": \"{SAVE_FORMAT}\")"
+            ));
+        }
+        let origin = v.get("origin").ok_or("the save file has no \"origin\"")?;
+        let mut w = if let Some(t) = origin.get("topology").and_then(Json::as_str) {
+            if t.is_empty() {
+                return Err("this save file's topology text is missing".into());
+            }
+            World::from_topology(t)?
+        } else {
+            let id = origin.get("scenario").and_then(Json::as_str).unwrap_or("");
+            let sc = Scenario::parse(id).ok_or_else(|| format!("unknown scenario {id:?}"))?;
+            let key = origin.get("key").and_then(Json::as_str).unwrap_or("");
+            World::new(sc, key)
+        };
+        let Some(Json::Arr(ops)) = v.get("ops") else {
+            return Err("the save file has no \"ops\" list".into());
+        };
+        for (i, o) in ops.iter().enumerate() {
+            let op = op_from_json(o).map_err(|e| format!("step {}: {e}", i + 1))?;
+            match w.perform(op) {
+                Ok(true) => {}
+                Ok(false) => return Err(format!("step {} does nothing here", i + 1)),
+                Err(e) => return Err(format!("step {} cannot be replayed: {e}", i + 1)),
+            }
+        }
+        let pos = v
+            .get("position")
+            .and_then(Json::as_usize)
+            .unwrap_or(w.ops.len());
+        w.seek(pos);
+        Ok(w)
+    }
+
+    /// The log up to the current step as plain text, one line per entry.
+    pub fn log_text(&self) -> String {
+        let end = self.log_len[self.pos];
+        self.full_log[..end]
+            .iter()
+            .map(|e| match e.kind {
+                EntryKind::Note => format!("# {}", e.why),
+                _ => {
+                    let mut l = format!(
+                        "{} -> {}: {} | {} | {}",
+                        e.from, e.to, e.command, e.reply, e.why
+                    );
+                    if let Some(m) = &e.mismatch {
+                        l.push_str(&format!(" | DIFFERS FROM RECORDING: {m}"));
+                    }
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+fn strs(items: &[&str]) -> Json {
+    Json::Arr(items.iter().map(|s| Json::Str(s.to_string())).collect())
+}
+
+fn op_to_json(op: &Op) -> Json {
+    let n = |x: usize| Json::Num(x as f64);
+    let t = |x: &str| Json::Str(x.to_string());
+    match op {
+        Op::Send(Request::Get(k)) => strs(&["send", "get", k]),
+        Op::Send(Request::Set(k, v)) => strs(&["send", "set", k, v]),
+        Op::Send(Request::Del(k)) => strs(&["send", "del", k]),
+        Op::Send(Request::Mget(ks)) => {
+            let mut v = vec![t("send"), t("mget")];
+            v.extend(ks.iter().map(|k| t(k)));
+            Json::Arr(v)
+        }
+        Op::Step => strs(&["step"]),
+        Op::Act(Action::StartMigration { slot, from, to }) => Json::Arr(vec![
+            t("act"),
+            t("start-migration"),
+            n(*slot as usize),
+            n(*from as usize),
+            n(*to as usize),
+        ]),
+        Op::Act(Action::MoveOneKey { slot }) => {
+            Json::Arr(vec![t("act"), t("move-one-key"), n(*slot as usize)])
+        }
+        Op::Act(Action::MoveAllKeys { slot }) => {
+            Json::Arr(vec![t("act"), t("move-all-keys"), n(*slot as usize)])
+        }
+        Op::Act(Action::FinishMigration { slot }) => {
+            Json::Arr(vec![t("act"), t("finish-migration"), n(*slot as usize)])
+        }
+        Op::Act(Action::RefreshMap) => strs(&["act", "refresh-map"]),
+        Op::AddClient(id) => strs(&["add-client", id]),
+        Op::SetPolicy(i, id) => Json::Arr(vec![t("set-policy"), n(*i), t(id)]),
+        Op::SelectClient(i) => Json::Arr(vec![t("select-client"), n(*i)]),
+        Op::LoadRecording(text) => strs(&["load-recording", text]),
+        Op::ReplayStep => strs(&["replay-step"]),
+    }
+}
+
+fn op_from_json(v: &Json) -> Result<Op, String> {
+    let Json::Arr(items) = v else {
+        return Err("a step must be a list".into());
+    };
+    let s = |i: usize| {
+        items
+            .get(i)
+            .and_then(Json::as_str)
+            .ok_or_else(|| format!("item {} must be text", i + 1))
+    };
+    let u = |i: usize| {
+        items
+            .get(i)
+            .and_then(Json::as_usize)
+            .ok_or_else(|| format!("item {} must be a whole number", i + 1))
+    };
+    let slot = |i: usize| -> Result<u16, String> {
+        let x = u(i)?;
+        u16::try_from(x)
+            .ok()
+            .filter(|&s| (s as usize) < crate::keyslot::SLOTS)
+            .ok_or_else(|| format!("item {} is not a slot", i + 1))
+    };
+    let node = |i: usize| -> Result<crate::cluster::NodeIdx, String> {
+        let x = u(i)?;
+        crate::cluster::NodeIdx::try_from(x).map_err(|_| format!("item {} is not a node", i + 1))
+    };
+    Ok(match s(0)? {
+        "send" => match s(1)? {
+            "get" => Op::Send(Request::Get(s(2)?.into())),
+            "set" => Op::Send(Request::Set(s(2)?.into(), s(3)?.into())),
+            "del" => Op::Send(Request::Del(s(2)?.into())),
+            "mget" => Op::Send(Request::Mget(
+                (2..items.len())
+                    .map(|i| s(i).map(String::from))
+                    .collect::<Result<_, _>>()?,
+            )),
+            other => return Err(format!("unknown request {other:?}")),
+        },
+        "step" => Op::Step,
+        "act" => Op::Act(match s(1)? {
+            "start-migration" => Action::StartMigration {
+                slot: slot(2)?,
+                from: node(3)?,
+                to: node(4)?,
+            },
+            "move-one-key" => Action::MoveOneKey { slot: slot(2)? },
+            "move-all-keys" => Action::MoveAllKeys { slot: slot(2)? },
+            "finish-migration" => Action::FinishMigration { slot: slot(2)? },
+            "refresh-map" => Action::RefreshMap,
+            other => return Err(format!("unknown action {other:?}")),
+        }),
+        "add-client" => Op::AddClient(s(1)?.into()),
+        "set-policy" => Op::SetPolicy(u(1)?, s(2)?.into()),
+        "select-client" => Op::SelectClient(u(1)?),
+        "load-recording" => Op::LoadRecording(s(1)?.into()),
+        "replay-step" => Op::ReplayStep,
+        other => return Err(format!("unknown step {other:?}")),
+    })
+}
+
 fn note(text: &str) -> LogEntry {
     LogEntry {
-        kind: crate::world::EntryKind::Note,
+        kind: EntryKind::Note,
         from: String::new(),
         to: String::new(),
         node: None,
@@ -274,6 +495,43 @@ fn note(text: &str) -> LogEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn export_then_import_gives_the_same_state() {
+        let mut w = moved_world();
+        w.add_client("jedis").unwrap();
+        w.send(Request::Mget(vec!["{a}1".into(), "{a}2".into()]))
+            .unwrap();
+        w.finish();
+        w.act(Action::StartMigration {
+            slot: 100,
+            from: 0,
+            to: 1,
+        })
+        .unwrap();
+        w.send(Request::Set("k \"q\"".into(), "v\n".into()))
+            .unwrap();
+        w.finish();
+        w.back();
+        let saved = w.export_json();
+        let v = World::import_json(&saved).unwrap();
+        assert_eq!(v.position(), w.position());
+        assert_eq!(v.timeline_len(), w.timeline_len());
+        assert_eq!(v.log(), w.log());
+        assert_eq!(v.map(), w.map());
+        assert_eq!(v.nodes(), w.nodes());
+        assert_eq!(v.export_json(), saved);
+        assert!(v.log_text().contains("MOVED"));
+        assert!(World::import_json("{}")
+            .unwrap_err()
+            .contains("not a slotscope save file"));
+        let bad = r#"{"format":"slotscope-save/1","origin":{"scenario":"moved","key":"k"},"ops":[["act","finish-migration",5]]}"#;
+        assert!(
+            World::import_json(bad).unwrap_err().contains("step 1"),
+            "{:?}",
+            World::import_json(bad).err()
+        );
+    }
 
     fn moved_world() -> World {
         World::new(Scenario::Moved, "user:100")
