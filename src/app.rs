@@ -1,0 +1,973 @@
+//! The root component: owns the simulation, the request form and the playback state.
+
+use gloo_timers::callback::Timeout;
+use slotscope_sim::world::{Action, EntryKind, LogEntry, Request, Scenario, Sim, MAX_KEY_BYTES};
+use slotscope_sim::NodeIdx;
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+use yew::virtual_dom::Key;
+
+use crate::h::{el, El};
+use crate::markup::{self, ce, esc};
+use crate::text::{group, short_reply};
+use crate::url::{resolve, Notice};
+
+/// Most log entries rendered; older ones are summarized in one line.
+pub const LOG_SHOWN: usize = 200;
+/// Most steps Back can undo.
+const HISTORY: usize = 200;
+
+/// The command a person picks in the form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    Get,
+    Set,
+    Del,
+    Mget,
+}
+
+impl Command {
+    const ALL: [Command; 4] = [Command::Get, Command::Set, Command::Del, Command::Mget];
+
+    fn id(self) -> &'static str {
+        match self {
+            Command::Get => "GET",
+            Command::Set => "SET",
+            Command::Del => "DEL",
+            Command::Mget => "MGET",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Command::Get => "GET key",
+            Command::Set => "SET key value",
+            Command::Del => "DEL key",
+            Command::Mget => "MGET key [key ...]",
+        }
+    }
+
+    fn parse(s: &str) -> Command {
+        Command::ALL
+            .into_iter()
+            .find(|c| c.id() == s)
+            .unwrap_or(Command::Get)
+    }
+}
+
+/// How fast Play and Send advance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Speed {
+    Slow,
+    Normal,
+    Fast,
+    Instant,
+}
+
+impl Speed {
+    const ALL: [Speed; 4] = [Speed::Slow, Speed::Normal, Speed::Fast, Speed::Instant];
+
+    fn id(self) -> &'static str {
+        match self {
+            Speed::Slow => "slow",
+            Speed::Normal => "normal",
+            Speed::Fast => "fast",
+            Speed::Instant => "instant",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Speed::Slow => "Slow (2 s per hop)",
+            Speed::Normal => "Normal (1 s per hop)",
+            Speed::Fast => "Fast (0.4 s per hop)",
+            Speed::Instant => "Instant",
+        }
+    }
+
+    /// Milliseconds between hops while playing.
+    fn hop_ms(self) -> u32 {
+        match self {
+            Speed::Slow => 2000,
+            Speed::Normal => 1000,
+            Speed::Fast => 400,
+            Speed::Instant => 0,
+        }
+    }
+
+    fn parse(s: &str) -> Speed {
+        Speed::ALL
+            .into_iter()
+            .find(|x| x.id() == s)
+            .unwrap_or(Speed::Normal)
+    }
+}
+
+/// What the page opens with.
+#[derive(Properties, PartialEq, Clone)]
+pub struct AppProps {
+    /// A query string such as `?scenario=ask&key=foo` (the page passes `location.search`).
+    #[prop_or_default]
+    pub query: AttrValue,
+    /// Keep the address bar in step with the scenario and key (history.replaceState).
+    #[prop_or_default]
+    pub sync_url: bool,
+}
+
+/// Everything a person can do.
+#[derive(Clone)]
+pub enum Msg {
+    SetScenario(Scenario),
+    SetKey(String),
+    SetCommand(Command),
+    SetValue(String),
+    SetMore(String),
+    SetSpeed(Speed),
+    Send,
+    Step,
+    TogglePlay,
+    Tick,
+    Back,
+    Reset,
+    ToggleNode(NodeIdx),
+    CloseNode,
+    Act(Action),
+    DismissNotice(usize),
+    DismissError,
+}
+
+/// The root component.
+///
+/// Undo keeps snapshots of the core's [`Sim`] (its log is bounded, so they stay small)
+/// rather than using the core's timeline `World`, whose replay of recorded sessions
+/// links a JSON parser into the page: about 19 KB gzip that the page-weight budget
+/// cannot carry.
+pub struct App {
+    world: Sim,
+    history: Vec<Sim>,
+    names: Vec<String>,
+    scenario: Scenario,
+    key: String,
+    command: Command,
+    value: String,
+    more: String,
+    speed: Speed,
+    playing: bool,
+    timer: Option<Timeout>,
+    selected: Option<NodeIdx>,
+    focus_details: bool,
+    notices: Vec<Notice>,
+    error: Option<String>,
+    hops_played: u64,
+    /// The rendered tail of the log: (absolute index, class, inner HTML).
+    log_html: Vec<(usize, AttrValue, AttrValue)>,
+    log_total: usize,
+    scrolled_to: usize,
+    log_ref: NodeRef,
+    details_heading: NodeRef,
+    node_buttons: Vec<NodeRef>,
+    sync_url: bool,
+}
+
+/// One click handler shape for every button (keeps the WebAssembly small).
+fn click(ctx: &Context<App>, msg: Msg) -> Callback<MouseEvent> {
+    ctx.link().callback(move |_| msg.clone())
+}
+
+impl App {
+    fn fresh_world(scenario: Scenario, key: &str) -> Sim {
+        let key = if key.len() > MAX_KEY_BYTES { "" } else { key };
+        Sim::new(scenario, key)
+    }
+
+    /// Runs `f` on the simulation; when it reports a change, the state before is kept
+    /// for Back.
+    fn record<T>(&mut self, f: impl FnOnce(&mut Sim) -> Result<T, String>) -> Result<T, String> {
+        let before = self.world.clone();
+        let out = f(&mut self.world)?;
+        self.history.push(before);
+        if self.history.len() > HISTORY {
+            self.history.remove(0);
+        }
+        Ok(out)
+    }
+
+    /// Re-reads what depends on the world after it changed.
+    fn world_changed(&mut self) {
+        let log = self.world.recent_log();
+        let start = log.len().saturating_sub(LOG_SHOWN);
+        let base = self.world.pushed().saturating_sub(log.len());
+        self.log_html = log[start..]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let (class, inner) = markup::log_entry(e);
+                (base + start + i, class.into(), inner.into())
+            })
+            .collect();
+        self.log_total = base + log.len();
+        self.names = self.world.names().to_vec();
+        if self.node_buttons.len() != self.names.len() {
+            self.node_buttons = self.names.iter().map(|_| NodeRef::default()).collect();
+        }
+    }
+
+    fn request(&self) -> Request {
+        match self.command {
+            Command::Get => Request::Get(self.key.clone()),
+            Command::Set => Request::Set(self.key.clone(), self.value.clone()),
+            Command::Del => Request::Del(self.key.clone()),
+            Command::Mget => {
+                let mut keys = vec![self.key.clone()];
+                keys.extend(self.more.split_whitespace().map(str::to_string));
+                Request::Mget(keys)
+            }
+        }
+    }
+
+    /// Starts the form's request. Returns false (and shows why) when the core refuses.
+    fn start_request(&mut self) -> bool {
+        let req = self.request();
+        match self.record(|w| w.send(req)) {
+            Ok(()) => {
+                self.error = None;
+                true
+            }
+            Err(e) => {
+                self.error = Some(e);
+                false
+            }
+        }
+    }
+
+    fn step_once(&mut self) {
+        if self.world.busy()
+            && self
+                .record(|w| if w.step() { Ok(()) } else { Err(String::new()) })
+                .is_ok()
+        {
+            self.hops_played += 1;
+        }
+    }
+
+    fn pause(&mut self) {
+        self.playing = false;
+        self.timer = None;
+    }
+
+    /// Plays the rest of the request in flight at the chosen speed.
+    fn autoplay(&mut self, ctx: &Context<Self>) {
+        if !self.world.busy() {
+            self.pause();
+            return;
+        }
+        if self.speed == Speed::Instant {
+            while self.world.busy() {
+                self.step_once();
+            }
+            self.pause();
+            return;
+        }
+        self.playing = true;
+        let link = ctx.link().clone();
+        self.timer = Some(Timeout::new(self.speed.hop_ms(), move || {
+            link.send_message(Msg::Tick)
+        }));
+    }
+
+    fn rebuild(&mut self) {
+        self.pause();
+        self.world = Self::fresh_world(self.scenario, &self.key);
+        self.history.clear();
+        self.error = None;
+        self.world_changed();
+    }
+
+    fn update_url(&self) {
+        if self.sync_url {
+            crate::dom::replace_url(self.scenario.id(), &self.key);
+        }
+    }
+
+    fn name(&self, n: NodeIdx) -> String {
+        self.names
+            .get(n as usize)
+            .cloned()
+            .unwrap_or_else(|| format!("Node {}", n + 1))
+    }
+
+    /// The newest client hop in the log (what the message animation shows).
+    fn last_hop(&self) -> Option<&LogEntry> {
+        self.world
+            .recent_log()
+            .iter()
+            .rev()
+            .find(|e| e.kind == EntryKind::Hop)
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = AppProps;
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let props = ctx.props();
+        let values = if props.query.is_empty() {
+            vec![None, None]
+        } else {
+            crate::dom::query_values(&props.query, &["scenario", "key"])
+        };
+        let start = resolve(
+            values.first().cloned().flatten().as_deref(),
+            values.get(1).cloned().flatten().as_deref(),
+        );
+        for n in &start.notices {
+            crate::dom::warn(&format!(
+                "slotscope: URL parameter \"{}\" not used: {}",
+                n.param, n.text
+            ));
+        }
+        let world = Self::fresh_world(start.scenario, &start.key);
+        let mut app = App {
+            world,
+            history: Vec::new(),
+            names: Vec::new(),
+            scenario: start.scenario,
+            key: start.key,
+            command: Command::Get,
+            value: "Grace".into(),
+            more: String::new(),
+            speed: Speed::Normal,
+            playing: false,
+            timer: None,
+            selected: None,
+            focus_details: false,
+            notices: start.notices,
+            error: None,
+            hops_played: 0,
+            log_html: Vec::new(),
+            log_total: 0,
+            scrolled_to: 0,
+            log_ref: NodeRef::default(),
+            details_heading: NodeRef::default(),
+            node_buttons: Vec::new(),
+            sync_url: props.sync_url,
+        };
+        app.world_changed();
+        app
+    }
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::SetScenario(s) => {
+                self.scenario = s;
+                self.key = s.default_key().to_string();
+                self.selected = None;
+                self.rebuild();
+                self.update_url();
+            }
+            Msg::SetKey(k) => {
+                self.key = k;
+                self.error = None;
+                self.update_url();
+            }
+            Msg::SetCommand(c) => self.command = c,
+            Msg::SetValue(v) => self.value = v,
+            Msg::SetMore(v) => self.more = v,
+            Msg::SetSpeed(s) => {
+                self.speed = s;
+                if self.playing {
+                    self.autoplay(ctx);
+                }
+            }
+            Msg::Send => {
+                self.pause();
+                // A request still in flight is played to its end first.
+                while self.world.busy() {
+                    self.step_once();
+                }
+                if self.start_request() {
+                    // The first hop shows at once; the rest follow at the chosen speed.
+                    self.step_once();
+                    self.autoplay(ctx);
+                }
+                self.world_changed();
+            }
+            Msg::Step => {
+                self.pause();
+                if self.world.busy() || self.start_request() {
+                    self.step_once();
+                }
+                self.world_changed();
+            }
+            Msg::TogglePlay => {
+                if self.playing {
+                    self.pause();
+                } else {
+                    if !self.world.busy() {
+                        if !self.start_request() {
+                            return true;
+                        }
+                        self.step_once();
+                    }
+                    self.autoplay(ctx);
+                    self.world_changed();
+                }
+            }
+            Msg::Tick => {
+                self.timer = None;
+                if !self.playing {
+                    return false;
+                }
+                self.step_once();
+                self.autoplay(ctx);
+                self.world_changed();
+            }
+            Msg::Back => {
+                self.pause();
+                if let Some(before) = self.history.pop() {
+                    self.world = before;
+                }
+                self.error = None;
+                self.world_changed();
+            }
+            Msg::Reset => {
+                self.rebuild();
+            }
+            Msg::ToggleNode(n) => {
+                if self.selected == Some(n) {
+                    self.selected = None;
+                } else {
+                    self.selected = Some(n);
+                    self.focus_details = true;
+                }
+            }
+            Msg::CloseNode => {
+                if let Some(n) = self.selected.take() {
+                    if let Some(b) = self
+                        .node_buttons
+                        .get(n as usize)
+                        .and_then(|r| r.cast::<HtmlElement>())
+                    {
+                        let _ = b.focus();
+                    }
+                }
+            }
+            Msg::Act(action) => {
+                match self.record(|w| w.act(action)) {
+                    Ok(()) => self.error = None,
+                    Err(e) => self.error = Some(e),
+                }
+                self.world_changed();
+            }
+            Msg::DismissNotice(i) => {
+                if i < self.notices.len() {
+                    self.notices.remove(i);
+                }
+            }
+            Msg::DismissError => self.error = None,
+        }
+        true
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        if self.focus_details {
+            self.focus_details = false;
+            if let Some(h) = self.details_heading.cast::<HtmlElement>() {
+                let _ = h.focus();
+            }
+        }
+        // Keep the newest log line in view when the log grew or shrank.
+        if self.scrolled_to != self.log_total {
+            self.scrolled_to = self.log_total;
+            if let Some(el) = self.log_ref.cast::<Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        }
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let kv = self.world.key_view(&self.key);
+        let hidden = self.log_total - self.log_html.len();
+        let mut log = el("ol")
+            .c("log")
+            .at("role", "log")
+            .at("aria-live", "polite")
+            .at("aria-label", "Log")
+            .at("tabindex", "0")
+            .r(self.log_ref.clone());
+        for (i, class, inner) in &self.log_html {
+            log = log.k(el("li")
+                .key(Key::from(*i))
+                .a("class", class.clone())
+                .at("data-log-entry", "")
+                .k(Html::from_html_unchecked(inner.clone()))
+                .h());
+        }
+        let mut console = el("section")
+            .c("console")
+            .at("aria-labelledby", "log-title")
+            .raw(r#"<h2 id="log-title">Log</h2>"#.into());
+        if hidden > 0 {
+            console = console.raw(format!(
+                r#"<p class="log-hidden">{} earlier entries hidden</p>"#,
+                group(hidden)
+            ));
+        }
+        el("div")
+            .c("app")
+            .k(el("header")
+                .c("top")
+                .raw(r#"<div class="brand"><h1>slotscope</h1><p class="tagline">Redis Cluster redirection, step by step: watch a smart client find the node that serves a key.</p></div>"#.into())
+                .k(self.view_scenario(ctx))
+                .h())
+            .k(self.view_notices(ctx))
+            .k(el("section")
+                .c("lesson")
+                .at("aria-labelledby", "lesson-title")
+                .raw(markup::LESSON.into())
+                .h())
+            .k(el("main")
+                .c("layout")
+                .k(el("section")
+                    .c("stage")
+                    .at("aria-label", "Client and cluster")
+                    .k(self.view_client(ctx, kv.slot))
+                    .k(self.view_lane())
+                    .k(self.view_nodes(ctx))
+                    .h())
+                .k(el("section")
+                    .c("side")
+                    .at("aria-label", "Request and controls")
+                    .k(self.view_form(ctx, markup::key_panel(&self.key, &kv, &self.names)))
+                    .k(self.view_controls(ctx))
+                    .k(self.view_details(ctx, kv.slot))
+                    .h())
+                .k(console.k(log.h()).h())
+                .h())
+            .k(el("footer").c("foot").raw(markup::FOOTER.into()).h())
+            .h()
+    }
+}
+
+/// `<option>`s for a `<select>`, the current one selected.
+fn options<T: Copy + PartialEq>(
+    all: &[T],
+    current: T,
+    id: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> String {
+    let mut s = String::new();
+    for &x in all {
+        s.push_str(&format!(
+            r#"<option value="{}"{}>{}</option>"#,
+            id(x),
+            if x == current { " selected" } else { "" },
+            esc(label(x))
+        ));
+    }
+    s
+}
+
+/// A labelled `<select>`.
+fn select(
+    id: &'static str,
+    label: &'static str,
+    class: &'static str,
+    options: String,
+    cb: Callback<Event>,
+) -> Html {
+    el("div")
+        .c(class)
+        .k(el("label").at("for", id).t(label).h())
+        .k(el("select").at("id", id).change(cb).raw(options).h())
+        .h()
+}
+
+/// A text box (labelled by [`field`]).
+fn text_box(id: &'static str, value: &str, cb: Callback<InputEvent>) -> El {
+    el("input")
+        .at("id", id)
+        .at("type", "text")
+        .at("autocomplete", "off")
+        .at("autocapitalize", "off")
+        .at("spellcheck", "false")
+        .value(value)
+        .input(cb)
+}
+
+fn field(class: &'static str, id: &'static str, label: &'static str, input: Html) -> Html {
+    el("div")
+        .c(class)
+        .k(el("label").at("for", id).t(label).h())
+        .k(input)
+        .h()
+}
+
+fn button(label: &'static str, cb: Callback<MouseEvent>) -> El {
+    el("button").at("type", "button").click(cb).t(label)
+}
+
+impl App {
+    fn view_scenario(&self, ctx: &Context<Self>) -> Html {
+        select(
+            "scenario",
+            "Scenario",
+            "field scenario-field",
+            options(&Scenario::ALL, self.scenario, Scenario::id, Scenario::title),
+            ctx.link().callback(|e: Event| {
+                let s: HtmlSelectElement = e.target_unchecked_into();
+                Msg::SetScenario(Scenario::parse(&s.value()).unwrap_or(Scenario::Moved))
+            }),
+        )
+    }
+
+    fn view_notices(&self, ctx: &Context<Self>) -> Html {
+        if self.notices.is_empty() {
+            return Html::default();
+        }
+        let mut out = el("div").c("notices").at("role", "status");
+        for (i, n) in self.notices.iter().enumerate() {
+            out = out.k(el("div")
+                .c("notice")
+                .raw(format!("<p><strong>Notice: </strong>{}</p>", esc(&n.text)))
+                .k(button("Dismiss", click(ctx, Msg::DismissNotice(i)))
+                    .c("ghost")
+                    .h())
+                .h());
+        }
+        out.h()
+    }
+
+    fn view_client(&self, ctx: &Context<Self>, key_slot: u16) -> Html {
+        let fresh = self.world.map_up_to_date();
+        let body = format!(
+            r#"<div class="client-head">{}<div><h2 id="client-title">Smart client</h2><p class="mapstate {}"><span aria-hidden="true">{}</span>{}</p></div></div><p class="policy"><span class="lbl">Policy: </span>{}</p><div class="map-wrap">{}</div>"#,
+            markup::ICON_CLIENT,
+            if fresh { "fresh" } else { "outdated" },
+            if fresh { "✓ " } else { "⚠ " },
+            if fresh {
+                "Map: up to date"
+            } else {
+                "Map: outdated"
+            },
+            esc(&self.world.policy_name()),
+            markup::map_table(&self.world.map(), key_slot, &self.names)
+        );
+        el("section")
+            .c("client panel")
+            .at("aria-labelledby", "client-title")
+            .raw(body)
+            .k(button(
+                "Refresh map (CLUSTER SLOTS)",
+                click(ctx, Msg::Act(Action::RefreshMap)),
+            )
+            .c("refresh")
+            .h())
+            .h()
+    }
+
+    /// The wire between client and nodes, with the last hop's message animated on it.
+    fn view_lane(&self) -> Html {
+        let n = self.names.len().max(1);
+        let hop = self.last_hop();
+        // Centre of node i's column, in percent (integers: no float formatting code).
+        let x_of = |i: usize| (200 * i + 100) / (2 * n);
+        let active = hop.and_then(|h| h.node).map(|x| x as usize);
+        let ms = self.speed.hop_ms().max(300) * 9 / 10;
+        let mut lane = format!(
+            r#"<div class="lane" style="--hop-ms:{ms}ms" aria-hidden="true"><svg class="lines" viewBox="0 0 100 100" preserveAspectRatio="none" focusable="false">"#
+        );
+        for i in 0..n {
+            lane.push_str(&format!(
+                r#"<line x1="50" y1="0" x2="{}" y2="100" vector-effect="non-scaling-stroke"{}/>"#,
+                x_of(i),
+                if active == Some(i) {
+                    r#" class="active""#
+                } else {
+                    ""
+                }
+            ));
+        }
+        lane.push_str("</svg>");
+        let mut caption =
+            String::from("No request sent yet: type a key and press Send, or Step through it.");
+        if let Some(h) = hop {
+            let (badge, class) = markup::reply_badge(h.reply_kind);
+            lane.push_str(&format!(
+                r#"<div class="pills" data-hop="{}" style="--x:{}%"><span class="pill out">{}</span><span class="pill back {class}">{}{}</span></div>"#,
+                self.hops_played,
+                x_of(h.node.unwrap_or(0) as usize),
+                ce(&h.command, 28),
+                if badge == "reply" {
+                    String::new()
+                } else {
+                    format!("{badge} ")
+                },
+                ce(short_reply(&h.reply), 28)
+            ));
+            caption = format!(
+                r#"<span class="lbl">Last hop: </span>{} → {}: <code>{}</code> ⇒ <code>{}</code>"#,
+                esc(&h.from),
+                esc(&h.to),
+                ce(&h.command, 80),
+                ce(&h.reply, 80)
+            );
+        }
+        lane.push_str("</div>");
+        let mut out = format!(r#"{lane}<p class="hop-caption">{caption}</p>"#);
+        if let Some(h) = self.world.next_hop() {
+            out.push_str(&format!(
+                r#"<p class="next-hop"><span class="lbl">Next hop: </span><code>{}</code> to {}{}</p>"#,
+                ce(&h.command, 80),
+                esc(&self.name(h.node)),
+                if self.playing {
+                    " (playing…)"
+                } else {
+                    " (press Step or Play)"
+                }
+            ));
+        }
+        el("div").c("wire").raw(out).h()
+    }
+
+    fn view_nodes(&self, ctx: &Context<Self>) -> Html {
+        let nodes = self.world.nodes();
+        let last = self.last_hop().and_then(|h| h.node);
+        let next = self.world.next_hop().map(|h| h.node);
+        let mut out = el("div")
+            .c("nodes")
+            .a("style", format!("--n:{}", nodes.len().max(1)).into())
+            .raw(r#"<h2 class="visually-hidden">Cluster nodes</h2>"#.into());
+        for n in &nodes {
+            let idx = n.idx;
+            let open = self.selected == Some(idx);
+            let hit = last == Some(idx);
+            let class = match (open, hit) {
+                (true, true) => "node open hit",
+                (true, false) => "node open",
+                (false, true) => "node hit",
+                (false, false) => "node",
+            };
+            out = out.k(el("button")
+                .at("type", "button")
+                .r(self
+                    .node_buttons
+                    .get(idx as usize)
+                    .cloned()
+                    .unwrap_or_default())
+                .c(class)
+                .a("aria-label", markup::node_label(n).into())
+                .at("aria-expanded", if open { "true" } else { "false" })
+                .at("aria-controls", "node-details")
+                .click(click(ctx, Msg::ToggleNode(idx)))
+                .raw(markup::node_inner(n, hit, next == Some(idx), open))
+                .h());
+        }
+        out.h()
+    }
+
+    fn view_form(&self, ctx: &Context<Self>, key_panel: String) -> Html {
+        let link = ctx.link();
+        let too_long = self.key.len() > MAX_KEY_BYTES;
+        let mut key_box = text_box(
+            "key",
+            &self.key,
+            link.callback(|e: InputEvent| {
+                let i: HtmlInputElement = e.target_unchecked_into();
+                Msg::SetKey(i.value())
+            }),
+        )
+        .at("aria-describedby", "key-info");
+        if too_long {
+            key_box = key_box.at("aria-invalid", "true");
+        }
+        let mut form = el("form")
+            .c("request panel")
+            .at("aria-labelledby", "request-title")
+            .submit(link.callback(|e: SubmitEvent| {
+                e.prevent_default();
+                Msg::Send
+            }))
+            .raw(r#"<h2 id="request-title">Request</h2>"#.into())
+            .k(el("div")
+                .c("form-row")
+                .k(select(
+                    "command",
+                    "Command",
+                    "field cmd-field",
+                    options(&Command::ALL, self.command, Command::id, Command::label),
+                    link.callback(|e: Event| {
+                        let s: HtmlSelectElement = e.target_unchecked_into();
+                        Msg::SetCommand(Command::parse(&s.value()))
+                    }),
+                ))
+                .k(field("field key-field", "key", "Key", key_box.h()))
+                .h());
+        if self.command == Command::Set {
+            form = form.k(field(
+                "field",
+                "value",
+                "Value",
+                text_box(
+                    "value",
+                    &self.value,
+                    link.callback(|e: InputEvent| {
+                        let i: HtmlInputElement = e.target_unchecked_into();
+                        Msg::SetValue(i.value())
+                    }),
+                )
+                .h(),
+            ));
+        }
+        let mut extra = String::new();
+        if self.command == Command::Mget {
+            form = form.k(field(
+                "field",
+                "more",
+                "More keys (separated by spaces)",
+                text_box(
+                    "more",
+                    &self.more,
+                    link.callback(|e: InputEvent| {
+                        let i: HtmlInputElement = e.target_unchecked_into();
+                        Msg::SetMore(i.value())
+                    }),
+                )
+                .at("placeholder", "{user:7}:profile {user:7}:orders")
+                .h(),
+            ));
+            let mut items = String::new();
+            for k in self.more.split_whitespace().take(8) {
+                items.push_str(&format!(
+                    "<li><code>{}</code> → slot {}</li>",
+                    ce(k, 40),
+                    self.world.key_view(k).slot
+                ));
+            }
+            if !items.is_empty() {
+                extra = format!(r#"<ul class="more-slots">{items}</ul>"#);
+            }
+        }
+        let mut info = String::new();
+        if too_long {
+            info = format!(
+                r#"<p class="warn">This key is {} bytes long: keys up to {} bytes (64 KiB) are accepted, so Send will refuse it.</p>"#,
+                group(self.key.len()),
+                group(MAX_KEY_BYTES)
+            );
+        }
+        info.push_str(&format!(
+            r#"<div class="keyinfo" id="key-info">{key_panel}</div>{extra}"#
+        ));
+        form = form.raw(info).k(el("div")
+            .c("send-row")
+            .k(el("button").at("type", "submit").c("primary").t("Send").h())
+            .raw(r#"<span class="hint">plays every hop at the chosen speed</span>"#.into())
+            .h());
+        if let Some(e) = &self.error {
+            form = form.k(el("div")
+                .c("error")
+                .at("role", "alert")
+                .raw(format!("<p>{}</p>", esc(e)))
+                .k(button("Dismiss", click(ctx, Msg::DismissError))
+                    .c("ghost")
+                    .h())
+                .h());
+        }
+        form.h()
+    }
+
+    fn view_controls(&self, ctx: &Context<Self>) -> Html {
+        el("div")
+            .c("controls panel")
+            .at("role", "group")
+            .at("aria-labelledby", "controls-title")
+            .raw(r#"<h2 id="controls-title">Playback</h2>"#.into())
+            .k(el("div")
+                .c("buttons")
+                .k(button("Step", click(ctx, Msg::Step)).h())
+                .k(button(
+                    if self.playing { "Pause" } else { "Play" },
+                    click(ctx, Msg::TogglePlay),
+                )
+                .c(if self.playing { "playing" } else { "" })
+                .h())
+                .k(button("Back", click(ctx, Msg::Back))
+                    .flag("disabled", self.history.is_empty())
+                    .h())
+                .k(button("Reset", click(ctx, Msg::Reset)).h())
+                .h())
+            .k(select(
+                "speed",
+                "Speed",
+                "field speed-field",
+                options(&Speed::ALL, self.speed, Speed::id, Speed::label),
+                ctx.link().callback(|e: Event| {
+                    let s: HtmlSelectElement = e.target_unchecked_into();
+                    Msg::SetSpeed(Speed::parse(&s.value()))
+                }),
+            ))
+            .h()
+    }
+
+    fn view_details(&self, ctx: &Context<Self>, slot: u16) -> Html {
+        let Some(sel) = self.selected else {
+            return Html::default();
+        };
+        let nodes = self.world.nodes();
+        let Some(n) = nodes.iter().find(|n| n.idx == sel) else {
+            return Html::default();
+        };
+        let offers = self.world.offers(sel, slot);
+        let mut out = el("section")
+            .at("id", "node-details")
+            .c("details panel")
+            .at("aria-labelledby", "details-title")
+            .k(el("div")
+                .c("details-head")
+                .k(el("h2")
+                    .at("id", "details-title")
+                    .at("tabindex", "-1")
+                    .r(self.details_heading.clone())
+                    .s(format!("{} ({})", n.name, n.addr))
+                    .h())
+                .k(button("Close details", click(ctx, Msg::CloseNode))
+                    .c("ghost")
+                    .h())
+                .h())
+            .raw(format!(
+                r#"<dl class="facts">{}</dl><h3>Actions for slot {slot} (the key's slot)</h3>"#,
+                markup::node_facts(n)
+            ));
+        if offers.is_empty() {
+            out = out.raw(format!(
+                r#"<p class="muted">No action for slot {slot} on {}: actions appear on the node that serves the slot or is migrating it.</p>"#,
+                esc(&n.name)
+            ));
+        } else {
+            let mut list = el("ul").c("actions");
+            for (i, o) in offers.iter().enumerate() {
+                let mut b = el("button")
+                    .at("type", "button")
+                    .click(click(ctx, Msg::Act(o.action.clone())))
+                    .s(o.label.clone());
+                let mut item = el("li");
+                if let Some(why) = &o.disabled {
+                    let id = format!("offer-reason-{i}");
+                    b = b
+                        .flag("disabled", true)
+                        .a("aria-describedby", id.clone().into());
+                    item = item.k(b.h()).raw(format!(
+                        r#"<span class="reason" id="{id}">Not now: {}.</span>"#,
+                        esc(why)
+                    ));
+                } else {
+                    item = item.k(b.h());
+                }
+                list = list.k(item.h());
+            }
+            out = out.k(list.h());
+        }
+        out.raw(markup::node_keys(n)).h()
+    }
+}

@@ -1,0 +1,5 @@
+//! The page's entry point (Trunk builds this binary).
+
+fn main() {
+    slotscope::start();
+}
