@@ -641,7 +641,7 @@ impl App {
     fn view_client(&self, ctx: &Context<Self>, key_slot: u16) -> Html {
         let fresh = self.world.map_up_to_date();
         let body = format!(
-            r#"<div class="client-head">{}<div><h2 id="client-title">Smart client</h2><p class="mapstate {}"><span aria-hidden="true">{}</span>{}</p></div></div><p class="policy"><span class="lbl">Policy: </span>{}</p><div class="map-wrap">{}</div>"#,
+            r#"<div class="client-head">{}<div><h2 id="client-title">Smart client</h2><p class="mapstate {}"><span aria-hidden="true">{}</span>{}</p></div></div><p class="policy"><span class="lbl">Policy: </span>{}</p><div class="map-wrap" tabindex="0" role="region" aria-label="The client's slot map">{}</div>"#,
             markup::ICON_CLIENT,
             if fresh { "fresh" } else { "outdated" },
             if fresh { "✓ " } else { "⚠ " },
