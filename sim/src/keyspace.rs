@@ -2,23 +2,224 @@
 //! (`CLUSTER GETKEYSINSLOT` lists the most recently added key first).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::keyslot::key_slot;
 
-/// A value and the insertion sequence number of its key.
-type Entry = (Box<[u8]>, u64);
+/// A byte string stored inline when it is short (most keys and values are), so that a
+/// lookup finds key and value in the hash table's own memory instead of following two more
+/// pointers; longer strings live on the heap.
+#[derive(Clone)]
+enum Bytes {
+    Inline(u8, [u8; INLINE]),
+    Heap(Box<[u8]>),
+}
 
-/// Keys of one slot: value plus an insertion sequence number for ordering.
-#[derive(Clone, Debug, Default)]
+/// Longest string kept inline: the enum stays 24 bytes.
+const INLINE: usize = 22;
+
+impl Bytes {
+    fn new(b: &[u8]) -> Bytes {
+        if b.len() <= INLINE {
+            let mut buf = [0u8; INLINE];
+            buf[..b.len()].copy_from_slice(b);
+            Bytes::Inline(b.len() as u8, buf)
+        } else {
+            Bytes::Heap(b.into())
+        }
+    }
+
+    #[inline]
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Inline(len, buf) => &buf[..*len as usize],
+            Bytes::Heap(b) => b,
+        }
+    }
+
+    /// Replaces the content, reusing the storage when the length is unchanged.
+    fn assign(&mut self, b: &[u8]) {
+        match self {
+            Bytes::Inline(len, buf) if b.len() <= INLINE => {
+                buf[..b.len()].copy_from_slice(b);
+                *len = b.len() as u8;
+            }
+            Bytes::Heap(h) if h.len() == b.len() => h.copy_from_slice(b),
+            _ => *self = Bytes::new(b),
+        }
+    }
+
+    fn into_boxed(self) -> Box<[u8]> {
+        match self {
+            Bytes::Inline(..) => self.as_slice().into(),
+            Bytes::Heap(b) => b,
+        }
+    }
+}
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_slice()))
+    }
+}
+
+/// A fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's FxHasher). The
+/// simulator hashes its own keys, so SipHash's flooding resistance buys nothing and costs
+/// a third of a GET.
+#[derive(Clone, Copy, Default)]
+pub struct FastHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, n: u8) {
+        self.add(n as u64);
+    }
+
+    #[inline]
+    fn write_u16(&mut self, n: u16) {
+        self.add(n as u64);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// One key of a slot, with its value and insertion sequence number, filling exactly one
+/// cache line so that a lookup reads one line.
+#[derive(Clone, Debug)]
+#[repr(align(64))]
+struct Item {
+    /// High bits of the key's hash: compared before the key, and gives its home position.
+    hash: u32,
+    key: Bytes,
+    value: Bytes,
+    seq: u64,
+}
+
+/// Keys of one slot: an open-addressing table (linear probing) in a single allocation that
+/// snapshots share and a write copies (so cloning a keyspace costs one pointer per slot).
+#[derive(Clone, Debug)]
 pub struct SlotKeys {
-    map: HashMap<Box<[u8]>, Entry>,
+    items: Arc<[Option<Item>]>,
+    len: usize,
+}
+
+fn hash_key(key: &[u8]) -> u32 {
+    let mut h = FastHasher::default();
+    h.write(key);
+    (h.finish() >> 32) as u32
+}
+
+impl SlotKeys {
+    fn with_capacity(cap: usize) -> SlotKeys {
+        SlotKeys {
+            items: (0..cap).map(|_| None).collect(),
+            len: 0,
+        }
+    }
+
+    fn mask(&self) -> usize {
+        self.items.len() - 1
+    }
+
+    /// `Ok(position)` of `key`, or `Err(position)` of the free place where it would go.
+    fn find(&self, hash: u32, key: &[u8]) -> Result<usize, usize> {
+        let mask = self.mask();
+        let mut i = hash as usize & mask;
+        loop {
+            match &self.items[i] {
+                None => return Err(i),
+                Some(item) if item.hash == hash && item.key.as_slice() == key => return Ok(i),
+                Some(_) => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    fn get(&self, hash: u32, key: &[u8]) -> Option<&Item> {
+        let i = self.find(hash, key).ok()?;
+        self.items[i].as_ref()
+    }
+
+    /// The table, copied first when a snapshot shares it.
+    fn items_mut(&mut self) -> &mut [Option<Item>] {
+        Arc::make_mut(&mut self.items)
+    }
+
+    /// Adds a key that is not present (the table keeps at most 3/4 of its places used).
+    fn insert_new(&mut self, item: Item) {
+        if (self.len + 1) * 4 > self.items.len() * 3 {
+            let mut bigger = SlotKeys::with_capacity(self.items.len() * 2);
+            for old in self.items.iter().flatten() {
+                bigger.insert_new(old.clone());
+            }
+            *self = bigger;
+        }
+        let Err(i) = self.find(item.hash, item.key.as_slice()) else {
+            unreachable!("insert_new of a present key");
+        };
+        self.items_mut()[i] = Some(item);
+        self.len += 1;
+    }
+
+    /// Removes a key, shifting later entries of its probe run back (no tombstones).
+    fn remove(&mut self, hash: u32, key: &[u8]) -> Option<Item> {
+        let mut hole = self.find(hash, key).ok()?;
+        let mask = self.mask();
+        let items = self.items_mut();
+        let removed = items[hole].take();
+        let mut j = hole;
+        loop {
+            j = (j + 1) & mask;
+            let Some(item) = &items[j] else { break };
+            let home = item.hash as usize & mask;
+            // The entry may fill the hole when the hole lies on its probe path.
+            if hole.wrapping_sub(home) & mask < j.wrapping_sub(home) & mask {
+                items[hole] = items[j].take();
+                hole = j;
+            }
+        }
+        self.len -= 1;
+        removed
+    }
 }
 
 /// All keys of one node. Slots are shared copy-on-write so that snapshots are cheap.
 #[derive(Clone, Debug, Default)]
 pub struct Keyspace {
-    slots: HashMap<u16, Arc<SlotKeys>>,
+    slots: FastMap<u16, SlotKeys>,
     len: usize,
     next_seq: u64,
 }
@@ -43,8 +244,8 @@ impl Keyspace {
     pub fn get_in(&self, slot: u16, key: &[u8]) -> Option<&[u8]> {
         self.slots
             .get(&slot)
-            .and_then(|s| s.map.get(key))
-            .map(|(v, _)| &v[..])
+            .and_then(|s| s.get(hash_key(key), key))
+            .map(|item| item.value.as_slice())
     }
 
     /// True when `key` exists.
@@ -52,16 +253,37 @@ impl Keyspace {
         self.get(key).is_some()
     }
 
+    /// True when `key`, whose slot is already known, exists.
+    pub fn contains_in(&self, slot: u16, key: &[u8]) -> bool {
+        self.get_in(slot, key).is_some()
+    }
+
     /// Sets `key`: an existing key keeps its place in the slot's order (Redis's
     /// overwrite), a new key goes first.
     pub fn set(&mut self, key: &[u8], value: &[u8]) {
-        let slot = key_slot(key);
-        let seq = self.next_seq;
-        let keys = Arc::make_mut(self.slots.entry(slot).or_default());
-        match keys.map.get_mut(key) {
-            Some(entry) => entry.0 = value.into(),
-            None => {
-                keys.map.insert(key.into(), (value.into(), seq));
+        self.set_in(key_slot(key), key, value)
+    }
+
+    /// Sets `key` whose slot is already known (see [`Keyspace::set`]).
+    pub fn set_in(&mut self, slot: u16, key: &[u8], value: &[u8]) {
+        let hash = hash_key(key);
+        let keys = self
+            .slots
+            .entry(slot)
+            .or_insert_with(|| SlotKeys::with_capacity(4));
+        match keys.find(hash, key) {
+            Ok(i) => {
+                if let Some(item) = &mut keys.items_mut()[i] {
+                    item.value.assign(value);
+                }
+            }
+            Err(_) => {
+                keys.insert_new(Item {
+                    hash,
+                    key: Bytes::new(key),
+                    value: Bytes::new(value),
+                    seq: self.next_seq,
+                });
                 self.next_seq += 1;
                 self.len += 1;
             }
@@ -70,23 +292,27 @@ impl Keyspace {
 
     /// Removes `key`; returns its value when it existed.
     pub fn remove(&mut self, key: &[u8]) -> Option<Box<[u8]>> {
-        let slot = key_slot(key);
+        self.take_in(key_slot(key), key).map(Bytes::into_boxed)
+    }
+
+    /// Removes `key` whose slot is already known; returns true when it existed.
+    pub fn remove_in(&mut self, slot: u16, key: &[u8]) -> bool {
+        self.take_in(slot, key).is_some()
+    }
+
+    fn take_in(&mut self, slot: u16, key: &[u8]) -> Option<Bytes> {
         let keys = self.slots.get_mut(&slot)?;
-        if !keys.map.contains_key(key) {
-            return None;
-        }
-        let keys_mut = Arc::make_mut(keys);
-        let (value, _) = keys_mut.map.remove(key)?;
-        if keys_mut.map.is_empty() {
+        let item = keys.remove(hash_key(key), key)?;
+        if keys.len == 0 {
             self.slots.remove(&slot);
         }
         self.len -= 1;
-        Some(value)
+        Some(item.value)
     }
 
     /// Number of keys in `slot`.
     pub fn count_in_slot(&self, slot: u16) -> usize {
-        self.slots.get(&slot).map_or(0, |s| s.map.len())
+        self.slots.get(&slot).map_or(0, |s| s.len)
     }
 
     /// Up to `max` keys of `slot`, most recently added first.
@@ -94,14 +320,19 @@ impl Keyspace {
         let Some(keys) = self.slots.get(&slot) else {
             return Vec::new();
         };
-        let mut all: Vec<(&Box<[u8]>, u64)> = keys.map.iter().map(|(k, (_, s))| (k, *s)).collect();
+        let mut all: Vec<(&[u8], u64)> = keys
+            .items
+            .iter()
+            .flatten()
+            .map(|item| (item.key.as_slice(), item.seq))
+            .collect();
         all.sort_unstable_by_key(|e| std::cmp::Reverse(e.1));
         all.into_iter().take(max).map(|(k, _)| k.to_vec()).collect()
     }
 
     /// Removes every key of `slot` (what a node does to a slot it lost while holding keys).
     pub fn clear_slot(&mut self, slot: u16) -> usize {
-        let n = self.slots.remove(&slot).map_or(0, |s| s.map.len());
+        let n = self.slots.remove(&slot).map_or(0, |s| s.len);
         self.len -= n;
         n
     }
@@ -129,6 +360,64 @@ impl Keyspace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_agrees_with_a_model_and_snapshots_stay_independent() {
+        use std::collections::BTreeMap;
+        let mut ks = Keyspace::default();
+        let mut model = BTreeMap::new();
+        type Model = BTreeMap<Vec<u8>, Vec<u8>>;
+        let mut snapshots: Vec<(Keyspace, Model)> = Vec::new();
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for step in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Few slots, many keys per slot (growth, long probe runs), some long keys/values.
+            let key = if x.is_multiple_of(7) {
+                format!("{{t{}}}:a-rather-long-key-name-{}", x % 3, (x >> 8) % 300)
+            } else {
+                format!("{{t{}}}:{}", x % 3, (x >> 8) % 300)
+            }
+            .into_bytes();
+            let value = if x.is_multiple_of(5) {
+                vec![b'v'; (x >> 20) as usize % 40]
+            } else {
+                format!("{step}").into_bytes()
+            };
+            if (x >> 32).is_multiple_of(3) {
+                assert_eq!(
+                    ks.remove(&key).map(|b| b.to_vec()),
+                    model.remove(&key),
+                    "remove {key:?}"
+                );
+            } else {
+                ks.set(&key, &value);
+                model.insert(key, value);
+            }
+            if step % 2_000 == 0 {
+                snapshots.push((ks.clone(), model.clone()));
+            }
+        }
+        snapshots.push((ks, model));
+        for (ks, model) in &snapshots {
+            assert_eq!(ks.len(), model.len());
+            let mut all = ks.entries();
+            all.sort();
+            let expected: Vec<(Vec<u8>, Vec<u8>)> =
+                model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            assert_eq!(all, expected);
+            for (k, v) in model {
+                assert_eq!(ks.get(k), Some(&v[..]));
+            }
+            let per_slot: usize = ks
+                .slots_with_keys()
+                .iter()
+                .map(|&s| ks.count_in_slot(s))
+                .sum();
+            assert_eq!(per_slot, model.len());
+        }
+    }
 
     #[test]
     fn newest_first_and_overwrite_keeps_place() {
