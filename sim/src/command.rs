@@ -1,5 +1,8 @@
 //! Command table, `processCommand`'s checks in Redis 7.0's order, and the commands.
 
+use std::iter::StepBy;
+use std::ops::Range;
+
 use crate::cluster::{Cluster, ConnId, Multi, NodeIdx};
 use crate::keyslot::SLOTS;
 use crate::resp::{Proto, Reply};
@@ -69,6 +72,8 @@ enum Keys {
 pub(crate) struct Spec {
     pub cmd: Cmd,
     name: &'static str,
+    /// `name`'s bytes packed into an integer, for a lookup without string comparisons.
+    packed: u128,
     fullname: &'static str,
     arity: i32,
     write: bool,
@@ -86,6 +91,10 @@ const fn spec(
     Spec {
         cmd,
         name,
+        packed: match pack_name(name.as_bytes()) {
+            Some(p) => p,
+            None => panic!("command names are at most 16 bytes"),
+        },
         fullname,
         arity,
         write,
@@ -262,10 +271,26 @@ enum Lookup {
     Found(&'static Spec),
 }
 
+/// Lower-cases a name of at most 16 bytes into a zero-padded integer (longer names give
+/// `None`: no table name is longer). Together with the length it identifies the name.
+const fn pack_name(name: &[u8]) -> Option<u128> {
+    if name.len() > 16 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    let mut i = 0;
+    while i < name.len() {
+        buf[i] = name[i].to_ascii_lowercase();
+        i += 1;
+    }
+    Some(u128::from_le_bytes(buf))
+}
+
 fn find(table: &'static [Spec], name: &[u8]) -> Option<&'static Spec> {
+    let packed = pack_name(name)?;
     table
         .iter()
-        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+        .find(|s| s.packed == packed && s.name.len() == name.len())
 }
 
 fn lookup(argv: &[Vec<u8>]) -> Lookup {
@@ -344,23 +369,23 @@ pub(crate) fn arity_error(fullname: &str) -> Reply {
     ))
 }
 
-/// Key positions of a command's argv.
-fn key_positions(spec: &Spec, argv: &[Vec<u8>]) -> Vec<usize> {
+/// Key positions of a command's argv, as a range (no allocation).
+fn key_positions(spec: &Spec, argv: &[Vec<u8>]) -> StepBy<Range<usize>> {
     let argc = argv.len();
     match spec.keys {
-        Keys::None => Vec::new(),
-        Keys::First => vec![1],
-        Keys::All => (1..argc).collect(),
-        Keys::EveryOther => (1..argc).step_by(2).collect(),
+        Keys::None => (0..0).step_by(1),
+        Keys::First => (1..2).step_by(1),
+        Keys::All => (1..argc).step_by(1),
+        Keys::EveryOther => (1..argc).step_by(2),
         Keys::Eval => match parse_i64(&argv[2]) {
-            Some(n) if n >= 0 && (n as usize) <= argc - 3 => (3..3 + n as usize).collect(),
-            _ => Vec::new(),
+            Some(n) if n >= 0 && (n as usize) <= argc - 3 => (3..3 + n as usize).step_by(1),
+            _ => (0..0).step_by(1),
         },
-        Keys::Migrate => migrate_key_positions(argv),
+        Keys::Migrate => migrate_key_positions(argv).step_by(1),
     }
 }
 
-fn migrate_key_positions(argv: &[Vec<u8>]) -> Vec<usize> {
+fn migrate_key_positions(argv: &[Vec<u8>]) -> Range<usize> {
     let argc = argv.len();
     let mut first = 3;
     let mut num = 1;
@@ -370,7 +395,7 @@ fn migrate_key_positions(argv: &[Vec<u8>]) -> Vec<usize> {
             let a = &argv[i];
             if a.eq_ignore_ascii_case(b"keys") {
                 if !argv[3].is_empty() {
-                    return Vec::new();
+                    return 0..0;
                 }
                 first = i + 1;
                 num = argc - first;
@@ -383,7 +408,7 @@ fn migrate_key_positions(argv: &[Vec<u8>]) -> Vec<usize> {
             i += 1;
         }
     }
-    (first..first + num).filter(|&p| p < argc).collect()
+    first..(first + num).min(argc)
 }
 
 /// Redis's `string2ll`: strict decimal, no spaces, no `+`, no leading zeros, no `-0`.
@@ -467,39 +492,44 @@ fn process_inner(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, Opt
     let me = c.conn(conn).node;
     let in_multi = c.conn(conn).multi.is_some();
     // Cluster redirection, for commands with key specs and for EXEC.
+    let mut slot = None;
     if spec.keys != Keys::None || spec.cmd == Cmd::Exec {
-        let redirect = {
-            let state = c.conn(conn);
-            let mut keys: Vec<&[u8]> = Vec::new();
-            let mut write = spec.write;
-            if spec.cmd == Cmd::Exec {
-                if let Some(m) = &state.multi {
-                    for q in &m.queue {
-                        if let Lookup::Found(qs) = lookup(q) {
-                            write |= qs.write;
-                            keys.extend(key_positions(qs, q).into_iter().map(|p| &q[p][..]));
-                        }
-                    }
-                }
-            } else {
-                keys.extend(key_positions(spec, argv).into_iter().map(|p| &argv[p][..]));
-            }
+        let state = c.conn(conn);
+        let routed = if spec.cmd == Cmd::Exec {
+            let queue: &[Vec<Vec<u8>>] = state.multi.as_ref().map_or(&[], |m| &m.queue);
+            let queued = || {
+                queue.iter().filter_map(|q| match lookup(q) {
+                    Lookup::Found(qs) => Some((qs, q)),
+                    _ => None,
+                })
+            };
             let q = Query {
-                keys,
-                write,
+                keys: queued().flat_map(|(qs, q)| key_positions(qs, q).map(move |p| &q[p][..])),
+                write: queued().any(|(qs, _)| qs.write),
+                cmd_asking: false,
+                migrate: false,
+            };
+            route(c, me, state.asking, q)
+        } else {
+            let q = Query {
+                keys: key_positions(spec, argv).map(|p| &argv[p][..]),
+                write: spec.write,
                 cmd_asking: false,
                 migrate: spec.cmd == Cmd::Migrate,
             };
-            route(c, me, state.asking, &q).err()
+            route(c, me, state.asking, q)
         };
-        if let Some(r) = redirect {
-            let reply = r.reply(c);
-            if spec.cmd == Cmd::Exec {
-                c.conn_mut(conn).multi = None;
-            } else {
-                flag_transaction(c, conn);
+        match routed {
+            Ok(s) => slot = s,
+            Err(r) => {
+                let reply = r.reply(c);
+                if spec.cmd == Cmd::Exec {
+                    c.conn_mut(conn).multi = None;
+                } else {
+                    flag_transaction(c, conn);
+                }
+                return (reply, Some(spec.cmd));
             }
-            return (reply, Some(spec.cmd));
         }
     }
     if in_multi && !matches!(spec.cmd, Cmd::Exec | Cmd::Discard | Cmd::Multi) {
@@ -512,7 +542,7 @@ fn process_inner(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, Opt
         }
         return (Reply::Simple("QUEUED".into()), Some(spec.cmd));
     }
-    (call(c, conn, spec, argv), Some(spec.cmd))
+    (call(c, conn, spec, argv, slot), Some(spec.cmd))
 }
 
 fn flag_transaction(c: &mut Cluster, conn: ConnId) {
@@ -521,8 +551,9 @@ fn flag_transaction(c: &mut Cluster, conn: ConnId) {
     }
 }
 
-/// Runs a command that passed every check (Redis's `call()`).
-fn call(c: &mut Cluster, conn: ConnId, spec: &Spec, argv: &[Vec<u8>]) -> Reply {
+/// Runs a command that passed every check (Redis's `call()`). `slot` is the slot of the
+/// command's keys when routing already computed it.
+fn call(c: &mut Cluster, conn: ConnId, spec: &Spec, argv: &[Vec<u8>], slot: Option<u16>) -> Reply {
     let me = c.conn(conn).node;
     match spec.cmd {
         Cmd::Multi => {
@@ -563,7 +594,7 @@ fn call(c: &mut Cluster, conn: ConnId, spec: &Spec, argv: &[Vec<u8>]) -> Reply {
         Cmd::Hello => hello(c, conn, argv),
         Cmd::Eval => eval(argv),
         Cmd::Get | Cmd::Set | Cmd::Del | Cmd::Exists | Cmd::Incr | Cmd::Mget | Cmd::Mset => {
-            crate::command_data::run(c, me, spec.cmd, argv)
+            crate::command_data::run(c, me, spec.cmd, argv, slot)
         }
         Cmd::Migrate => crate::command_migrate::migrate(c, me, argv),
         Cmd::ConfigSet => config_set(c, me, argv),
@@ -585,7 +616,7 @@ fn exec(c: &mut Cluster, conn: ConnId) -> Reply {
     let mut replies = Vec::with_capacity(m.queue.len());
     for q in &m.queue {
         let reply = match lookup(q) {
-            Lookup::Found(spec) => call(c, conn, spec, q),
+            Lookup::Found(spec) => call(c, conn, spec, q, None),
             _ => unknown_command(q),
         };
         replies.push(reply);

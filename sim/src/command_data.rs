@@ -2,27 +2,45 @@
 
 use crate::cluster::{Cluster, NodeIdx};
 use crate::command::{arity_error, parse_i64, Cmd};
+use crate::keyslot::key_slot;
 use crate::resp::Reply;
 
 fn syntax_error() -> Reply {
     Reply::err("ERR syntax error")
 }
 
-/// Runs a data command on node `me` (routing has already accepted it).
-pub(crate) fn run(c: &mut Cluster, me: NodeIdx, cmd: Cmd, argv: &[Vec<u8>]) -> Reply {
+/// Runs a data command on node `me` (routing has already accepted it). `slot` is the slot
+/// of every key of the command when routing computed it (an accepted request never spans
+/// slots); otherwise each key's slot is computed here.
+pub(crate) fn run(
+    c: &mut Cluster,
+    me: NodeIdx,
+    cmd: Cmd,
+    argv: &[Vec<u8>],
+    slot: Option<u16>,
+) -> Reply {
     let keys = &mut c.nodes[me as usize].keys;
+    let slot_of = |k: &[u8]| slot.unwrap_or_else(|| key_slot(k));
     match cmd {
-        Cmd::Get => keys.get(&argv[1]).map_or(Reply::Nil, Reply::bulk),
-        Cmd::Set => set(keys, argv),
+        Cmd::Get => keys
+            .get_in(slot_of(&argv[1]), &argv[1])
+            .map_or(Reply::Nil, Reply::bulk),
+        Cmd::Set => set(keys, slot_of(&argv[1]), argv),
         Cmd::Del => Reply::Integer(
             argv[1..]
                 .iter()
-                .filter(|k| keys.remove(k).is_some())
+                .filter(|k| keys.remove_in(slot_of(k), k))
                 .count() as i64,
         ),
-        Cmd::Exists => Reply::Integer(argv[1..].iter().filter(|k| keys.contains(k)).count() as i64),
+        Cmd::Exists => Reply::Integer(
+            argv[1..]
+                .iter()
+                .filter(|k| keys.contains_in(slot_of(k), k))
+                .count() as i64,
+        ),
         Cmd::Incr => {
-            let current = match keys.get(&argv[1]) {
+            let s = slot_of(&argv[1]);
+            let current = match keys.get_in(s, &argv[1]) {
                 None => 0,
                 Some(v) => match parse_i64(v) {
                     Some(n) => n,
@@ -32,13 +50,13 @@ pub(crate) fn run(c: &mut Cluster, me: NodeIdx, cmd: Cmd, argv: &[Vec<u8>]) -> R
             let Some(next) = current.checked_add(1) else {
                 return Reply::err("ERR increment or decrement would overflow");
             };
-            keys.set(&argv[1], next.to_string().as_bytes());
+            keys.set_in(s, &argv[1], next.to_string().as_bytes());
             Reply::Integer(next)
         }
         Cmd::Mget => Reply::Array(
             argv[1..]
                 .iter()
-                .map(|k| keys.get(k).map_or(Reply::Nil, Reply::bulk))
+                .map(|k| keys.get_in(slot_of(k), k).map_or(Reply::Nil, Reply::bulk))
                 .collect(),
         ),
         Cmd::Mset => {
@@ -46,7 +64,7 @@ pub(crate) fn run(c: &mut Cluster, me: NodeIdx, cmd: Cmd, argv: &[Vec<u8>]) -> R
                 return arity_error("mset");
             }
             for pair in argv[1..].chunks(2) {
-                keys.set(&pair[0], &pair[1]);
+                keys.set_in(slot_of(&pair[0]), &pair[0], &pair[1]);
             }
             Reply::ok()
         }
@@ -56,7 +74,7 @@ pub(crate) fn run(c: &mut Cluster, me: NodeIdx, cmd: Cmd, argv: &[Vec<u8>]) -> R
 
 /// SET key value [NX|XX] [GET] [KEEPTTL]: Redis's option parser; expiry options are
 /// recognised but not simulated.
-fn set(keys: &mut crate::keyspace::Keyspace, argv: &[Vec<u8>]) -> Reply {
+fn set(keys: &mut crate::keyspace::Keyspace, slot: u16, argv: &[Vec<u8>]) -> Reply {
     let (mut nx, mut xx, mut get, mut keepttl, mut expiry) = (false, false, false, false, false);
     let mut j = 3;
     while j < argv.len() {
@@ -86,16 +104,13 @@ fn set(keys: &mut crate::keyspace::Keyspace, argv: &[Vec<u8>]) -> Reply {
     if expiry {
         return Reply::err("ERR slotscope does not simulate key expiry (EX, PX, EXAT, PXAT)");
     }
-    let old = keys.get(&argv[1]).map(|v| v.to_vec());
+    let old = keys.get_in(slot, &argv[1]);
     let found = old.is_some();
-    let reply_get = || old.clone().map_or(Reply::Nil, Reply::Bulk);
+    // Only the GET option needs the old value: copy it then, and only then.
+    let reply_get = get.then(|| old.map_or(Reply::Nil, Reply::bulk));
     if (nx && found) || (xx && !found) {
-        return if get { reply_get() } else { Reply::Nil };
+        return reply_get.unwrap_or(Reply::Nil);
     }
-    keys.set(&argv[1], &argv[2]);
-    if get {
-        reply_get()
-    } else {
-        Reply::ok()
-    }
+    keys.set_in(slot, &argv[1], &argv[2]);
+    reply_get.unwrap_or_else(Reply::ok)
 }

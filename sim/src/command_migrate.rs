@@ -103,12 +103,12 @@ fn restore_asking(
     replace: bool,
 ) -> Result<(), Vec<u8>> {
     let q = Query {
-        keys: vec![key],
+        keys: std::iter::once(key),
         write: true,
         cmd_asking: true,
         migrate: false,
     };
-    if let Err(r) = route(c, target, false, &q) {
+    if let Err(r) = route(c, target, false, q) {
         if let Reply::Error(text) = r.reply(c) {
             return Err(text);
         }

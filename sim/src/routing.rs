@@ -6,9 +6,10 @@ use crate::keyslot::key_slot;
 use crate::resp::Reply;
 
 /// What the routing decision needs to know about a request.
-pub(crate) struct Query<'a> {
-    /// Keys of the request (for EXEC: of every queued command), in order.
-    pub keys: Vec<&'a [u8]>,
+pub(crate) struct Query<I> {
+    /// Keys of the request (for EXEC: of every queued command), in order. An iterator,
+    /// so that routing a command allocates nothing.
+    pub keys: I,
     /// The request writes (for EXEC: some queued command writes).
     pub write: bool,
     /// The command itself carries the ASKING flag (RESTORE-ASKING).
@@ -37,14 +38,24 @@ pub enum Redirect {
 }
 
 /// Decides whether node `me` serves `q` on a connection whose ASKING flag is `asking`.
-pub(crate) fn route(c: &Cluster, me: NodeIdx, asking: bool, q: &Query) -> Result<(), Redirect> {
+/// When it does, returns the slot of the request's keys (`None` without keys): every key
+/// of an accepted request is in that slot.
+pub(crate) fn route<'k, I>(
+    c: &Cluster,
+    me: NodeIdx,
+    asking: bool,
+    q: Query<I>,
+) -> Result<Option<u16>, Redirect>
+where
+    I: Iterator<Item = &'k [u8]>,
+{
     let node = &c.nodes[me as usize];
     let mut first: Option<&[u8]> = None;
     let mut slot = 0u16;
     let mut owner = None;
     let (mut migrating, mut importing) = (false, false);
     let (mut multiple, mut missing, mut existing) = (false, 0usize, 0usize);
-    for &key in &q.keys {
+    for key in q.keys {
         let this_slot = key_slot(key);
         match first {
             None => {
@@ -78,7 +89,7 @@ pub(crate) fn route(c: &Cluster, me: NodeIdx, asking: bool, q: &Query) -> Result
         }
     }
     let Some(owner) = owner else {
-        return Ok(());
+        return Ok(None);
     };
     if !node.state_ok() {
         if !node.allow_reads_when_down {
@@ -88,7 +99,7 @@ pub(crate) fn route(c: &Cluster, me: NodeIdx, asking: bool, q: &Query) -> Result
         }
     }
     if (migrating || importing) && q.migrate {
-        return Ok(());
+        return Ok(Some(slot));
     }
     if migrating && missing > 0 {
         if existing > 0 {
@@ -100,12 +111,12 @@ pub(crate) fn route(c: &Cluster, me: NodeIdx, asking: bool, q: &Query) -> Result
         if multiple && missing > 0 {
             return Err(Redirect::TryAgain);
         }
-        return Ok(());
+        return Ok(Some(slot));
     }
     if owner != me {
         return Err(Redirect::Moved(slot, owner));
     }
-    Ok(())
+    Ok(Some(slot))
 }
 
 impl Redirect {
