@@ -8,8 +8,8 @@ pub const SLOTS: usize = 16384;
 /// The byte range of `key` that is hashed: the hash tag when there is a non-empty
 /// one (bytes between the first `{` and the first `}` after it), else the whole key.
 pub fn hashed_range(key: &[u8]) -> Range<usize> {
-    if let Some(open) = key.iter().position(|&b| b == b'{') {
-        if let Some(len) = key[open + 1..].iter().position(|&b| b == b'}') {
+    if let Some(open) = find_byte(key, b'{') {
+        if let Some(len) = find_byte(&key[open + 1..], b'}') {
             if len > 0 {
                 return open + 1..open + 1 + len;
             }
@@ -18,9 +18,85 @@ pub fn hashed_range(key: &[u8]) -> Range<usize> {
     0..key.len()
 }
 
+/// Position of the first `needle` in `hay`, eight bytes at a time (most keys have no
+/// hash tag, so the search usually runs to the end).
+fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * needle as u64;
+    let mut chunks = hay.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        let x = word ^ pattern;
+        // Exact for the lowest matching byte, which is all that is needed.
+        let found = x.wrapping_sub(LO) & !x & HI;
+        if found != 0 {
+            return Some(base + (found.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| base + p)
+}
+
+/// Slicing-by-8 tables: `TABLES[k][b]` is the CRC contribution of byte `b` followed by `k`
+/// zero bytes, so eight bytes are folded in with eight independent lookups instead of a
+/// chain of eight dependent ones.
+const TABLES: [[u16; 256]; 8] = {
+    let mut t = [[0u16; 256]; 8];
+    let mut b = 0;
+    while b < 256 {
+        let mut crc = (b as u16) << 8;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+            bit += 1;
+        }
+        t[0][b] = crc;
+        b += 1;
+    }
+    let mut k = 1;
+    while k < 8 {
+        let mut b = 0;
+        while b < 256 {
+            let prev = t[k - 1][b];
+            t[k][b] = (prev << 8) ^ t[0][(prev >> 8) as usize];
+            b += 1;
+        }
+        k += 1;
+    }
+    t
+};
+
 /// CRC16/XMODEM (poly 0x1021, init 0, no reflection), as Redis's `crc16()`.
 pub fn crc16(bytes: &[u8]) -> u16 {
-    crc16::State::<crc16::XMODEM>::calculate(bytes)
+    let t = &TABLES;
+    let mut crc: u16 = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let hi = (crc >> 8) as u8 ^ c[0];
+        let lo = crc as u8 ^ c[1];
+        crc = t[7][hi as usize]
+            ^ t[6][lo as usize]
+            ^ t[5][c[2] as usize]
+            ^ t[4][c[3] as usize]
+            ^ t[3][c[4] as usize]
+            ^ t[2][c[5] as usize]
+            ^ t[1][c[6] as usize]
+            ^ t[0][c[7] as usize];
+    }
+    for &b in chunks.remainder() {
+        crc = (crc << 8) ^ t[0][((crc >> 8) as u8 ^ b) as usize];
+    }
+    crc
 }
 
 /// The hash slot of a key, as `CLUSTER KEYSLOT` computes it.
@@ -54,6 +130,50 @@ pub fn analyze(key: &[u8]) -> SlotInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_search_finds_the_first_occurrence() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for len in 0..64 {
+            for _ in 0..50 {
+                let hay: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        [b'{', b'}', b'a', 0x7b ^ 0x80, 0x00, 0xff][(x % 6) as usize]
+                    })
+                    .collect();
+                for needle in [b'{', b'}'] {
+                    assert_eq!(
+                        find_byte(&hay, needle),
+                        hay.iter().position(|&b| b == needle),
+                        "{hay:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sliced_crc_matches_the_reference_implementation() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for len in 0..300 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            assert_eq!(
+                crc16(&bytes),
+                ::crc16::State::<::crc16::XMODEM>::calculate(&bytes),
+                "length {len}"
+            );
+        }
+    }
 
     #[test]
     fn check_value_and_tags() {
