@@ -182,9 +182,9 @@ pub fn parse_jsonl(text: &str) -> Result<Vec<Step>, ImportError> {
         if raw.trim().is_empty() {
             continue;
         }
-        let v: serde_json::Value = serde_json::from_str(raw).map_err(|e| ImportError {
+        let v = crate::json::parse(raw).map_err(|e| ImportError {
             line,
-            reason: format!("invalid JSON: {e}"),
+            reason: format!("invalid JSON: {}", e.trim_start_matches("line 1: ")),
         })?;
         let node = v.get("node").and_then(|n| n.as_str()).ok_or(ImportError {
             line,
@@ -193,7 +193,10 @@ pub fn parse_jsonl(text: &str) -> Result<Vec<Step>, ImportError> {
         let command = v
             .get("command_template")
             .or_else(|| v.get("command"))
-            .and_then(|c| c.as_array())
+            .and_then(|c| match c {
+                crate::json::Json::Arr(a) => Some(a),
+                _ => None,
+            })
             .ok_or(ImportError {
                 line,
                 reason: "missing \"command\" (an array of strings)".into(),
