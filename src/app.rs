@@ -3,7 +3,7 @@
 use gloo_timers::callback::Timeout;
 use slotscope_sim::world::{Action, EntryKind, LogEntry, Request, Scenario, Sim, MAX_KEY_BYTES};
 use slotscope_sim::NodeIdx;
-use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew::virtual_dom::Key;
 
@@ -134,6 +134,7 @@ pub enum Msg {
     Act(Action),
     DismissNotice(usize),
     DismissError,
+    WarmUp,
 }
 
 /// The root component.
@@ -162,8 +163,6 @@ pub struct App {
     /// The rendered tail of the log: (absolute index, class, inner HTML).
     log_html: Vec<(usize, AttrValue, AttrValue)>,
     log_total: usize,
-    scrolled_to: usize,
-    log_ref: NodeRef,
     details_heading: NodeRef,
     node_buttons: Vec<NodeRef>,
     sync_url: bool,
@@ -347,8 +346,6 @@ impl Component for App {
             hops_played: 0,
             log_html: Vec::new(),
             log_total: 0,
-            scrolled_to: 0,
-            log_ref: NodeRef::default(),
             details_heading: NodeRef::default(),
             node_buttons: Vec::new(),
             sync_url: props.sync_url,
@@ -465,22 +462,36 @@ impl Component for App {
                 }
             }
             Msg::DismissError => self.error = None,
+            Msg::WarmUp => {
+                // Play the form's request once on a copy and build its view, so the
+                // browser has compiled that code before the first real Send (lazy
+                // compilation made the first click several times slower than later ones).
+                let mut copy = self.world.clone();
+                if copy.send(self.request()).is_ok() {
+                    copy.finish();
+                }
+                let saved = std::mem::replace(&mut self.world, copy);
+                self.selected = Some(0);
+                self.world_changed();
+                let _ = Component::view(self, ctx);
+                self.selected = None;
+                self.world = saved;
+                self.world_changed();
+                return false;
+            }
         }
         true
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+    fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        if first_render {
+            let link = ctx.link().clone();
+            Timeout::new(0, move || link.send_message(Msg::WarmUp)).forget();
+        }
         if self.focus_details {
             self.focus_details = false;
             if let Some(h) = self.details_heading.cast::<HtmlElement>() {
                 let _ = h.focus();
-            }
-        }
-        // Keep the newest log line in view when the log grew or shrank.
-        if self.scrolled_to != self.log_total {
-            self.scrolled_to = self.log_total;
-            if let Some(el) = self.log_ref.cast::<Element>() {
-                el.set_scroll_top(el.scroll_height());
             }
         }
     }
@@ -492,9 +503,7 @@ impl Component for App {
             .c("log")
             .at("role", "log")
             .at("aria-live", "polite")
-            .at("aria-label", "Log")
-            .at("tabindex", "0")
-            .r(self.log_ref.clone());
+            .at("aria-labelledby", "log-title");
         for (i, class, inner) in &self.log_html {
             log = log.k(el("li")
                 .key(Key::from(*i))
@@ -542,7 +551,17 @@ impl Component for App {
                     .k(self.view_controls(ctx))
                     .k(self.view_details(ctx, kv.slot))
                     .h())
-                .k(console.k(log.h()).h())
+                // The box lists its content bottom-up (CSS column-reverse), so it stays
+                // scrolled to the newest line without script reading the layout.
+                .k(console
+                    .k(el("div")
+                        .c("log-box")
+                        .at("tabindex", "0")
+                        .at("role", "region")
+                        .at("aria-label", "Log, newest at the bottom")
+                        .k(log.h())
+                        .h())
+                    .h())
                 .h())
             .k(el("footer").c("foot").raw(markup::FOOTER.into()).h())
             .h()
