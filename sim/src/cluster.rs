@@ -54,7 +54,7 @@ pub struct Cluster {
     pub clock_ms: u64,
     /// Slots whose ownership changed somewhere since the last gossip round: views
     /// agree on every other slot, so rounds only need to look at these.
-    touched: std::collections::BTreeSet<u16>,
+    touched: crate::slotset::SlotSet,
     /// Membership changed: the next round looks at every node and slot.
     full_gossip: bool,
 }
@@ -134,8 +134,14 @@ impl Cluster {
         };
         for (i, node) in self.nodes.iter_mut().enumerate() {
             if let Some(o) = order.get(i) {
-                node.known
-                    .sort_by_key(|k| o.iter().position(|x| x == k).unwrap_or(usize::MAX));
+                // Listed nodes first, in the given order; then the others as they were.
+                let mut known: Vec<NodeIdx> = o
+                    .iter()
+                    .copied()
+                    .filter(|k| node.known.contains(k))
+                    .collect();
+                known.extend(node.known.iter().copied().filter(|k| !o.contains(k)));
+                node.known = known;
             }
         }
     }
@@ -263,7 +269,7 @@ impl Cluster {
             self.spread_membership();
             (0..SLOTS as u16).collect()
         } else {
-            self.touched.iter().copied().collect()
+            self.touched.iter().collect()
         };
         self.full_gossip = false;
         self.touched.clear();

@@ -245,9 +245,7 @@ fn meet(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() == 5 && parse_i64(&argv[4]).is_none() {
         return error_format([&b"ERR Invalid TCP bus port specified: "[..], &argv[4]].concat());
     }
-    let ip_ok = std::str::from_utf8(&argv[2])
-        .ok()
-        .is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok());
+    let ip_ok = valid_ip(&argv[2]);
     if !ip_ok || !(1..=65535).contains(&port) {
         return error_format(
             [
@@ -271,4 +269,98 @@ fn meet(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
         }
     }
     Reply::ok()
+}
+
+/// What `inet_pton` accepts for AF_INET or AF_INET6 (CLUSTER MEET's address check).
+fn valid_ip(ip: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(ip) else {
+        return false;
+    };
+    valid_ipv4(s) || valid_ipv6(s)
+}
+
+fn valid_ipv4(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+                && p.parse::<u16>().is_ok_and(|v| v <= 255)
+        })
+}
+
+fn valid_ipv6(s: &str) -> bool {
+    let (head, tail, compressed) = match s.split_once("::") {
+        Some((h, t)) => (h, t, true),
+        None => (s, "", false),
+    };
+    if compressed && tail.contains("::") {
+        return false;
+    }
+    let groups = |part: &str| -> Option<usize> {
+        if part.is_empty() {
+            return Some(0);
+        }
+        let fields: Vec<&str> = part.split(':').collect();
+        let mut n = 0;
+        for (i, f) in fields.iter().enumerate() {
+            if i == fields.len() - 1 && f.contains('.') {
+                if !valid_ipv4(f) {
+                    return None;
+                }
+                n += 2;
+            } else if !f.is_empty() && f.len() <= 4 && f.bytes().all(|b| b.is_ascii_hexdigit()) {
+                n += 1;
+            } else {
+                return None;
+            }
+        }
+        Some(n)
+    };
+    let ipv4_only_in_tail = !head.contains('.') || !compressed;
+    match (groups(head), groups(tail)) {
+        (Some(h), Some(t)) if ipv4_only_in_tail => {
+            if compressed {
+                h + t < 8
+            } else {
+                h == 8
+            }
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_check_follows_inet_pton() {
+        for ok in [
+            "127.0.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "2001:db8::8a2e:370:7334",
+            "::ffff:10.0.0.1",
+            "1:2:3:4:5:6:7:8",
+        ] {
+            assert!(valid_ip(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "",
+            "1.2.3",
+            "1.2.3.256",
+            "01.2.3.4",
+            "localhost",
+            "1:2:3:4:5:6:7:8:9",
+            "1::2::3",
+            "12345::",
+            "::1.2.3",
+        ] {
+            assert!(!valid_ip(bad.as_bytes()), "{bad}");
+        }
+    }
 }

@@ -24,6 +24,7 @@ pub mod policy;
 pub mod resp;
 mod routing;
 pub mod script;
+pub mod slotset;
 pub mod smart_client;
 pub mod timeline;
 mod topology;

@@ -1,6 +1,5 @@
 //! One simulated Redis node and its own view of the cluster.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::cluster::NodeIdx;
@@ -31,11 +30,11 @@ pub struct Node {
     owned: Vec<u32>,
     unassigned: u32,
     /// Slots this node is MIGRATING, with their target.
-    pub migrating: BTreeMap<u16, NodeIdx>,
+    pub migrating: crate::slotset::SlotMap,
     /// Slots this node is IMPORTING, with their source.
-    pub importing: BTreeMap<u16, NodeIdx>,
+    pub importing: crate::slotset::SlotMap,
     /// Slots whose owner (in this view) no longer claims them in its gossip.
-    pub owner_not_claiming: std::collections::BTreeSet<u16>,
+    pub owner_not_claiming: crate::slotset::SlotSet,
     /// This node's config epoch.
     pub config_epoch: u64,
     /// This node's current epoch.
@@ -70,8 +69,8 @@ impl Node {
             owners: Arc::new(vec![NO_OWNER; SLOTS]),
             owned: Vec::new(),
             unassigned: SLOTS as u32,
-            migrating: BTreeMap::new(),
-            importing: BTreeMap::new(),
+            migrating: Default::default(),
+            importing: Default::default(),
             owner_not_claiming: Default::default(),
             config_epoch: 0,
             current_epoch: 0,

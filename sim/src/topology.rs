@@ -98,20 +98,27 @@ pub(crate) fn nodes(c: &Cluster, me: NodeIdx) -> String {
             out.push_str(&format_ranges(&ranges));
         }
         if myself {
-            let mut states: Vec<(u16, String)> = view
-                .migrating
+            // By slot, as Redis walks its slots: MIGRATING wins over IMPORTING.
+            let mut mig = view.migrating.iter().peekable();
+            let mut imp = view
+                .importing
                 .iter()
-                .map(|(s, t)| (*s, format!(" [{s}->-{}]", c.nodes[*t as usize].id)))
-                .collect();
-            states.extend(
-                view.importing
-                    .iter()
-                    .filter(|(s, _)| !view.migrating.contains_key(s))
-                    .map(|(s, f)| (*s, format!(" [{s}-<-{}]", c.nodes[*f as usize].id))),
-            );
-            states.sort();
-            for (_, s) in states {
-                out.push_str(&s);
+                .filter(|(s, _)| !view.migrating.contains_key(s))
+                .peekable();
+            loop {
+                let take_mig = match (mig.peek(), imp.peek()) {
+                    (Some((a, _)), Some((b, _))) => a < b,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
+                };
+                if take_mig {
+                    if let Some((s, t)) = mig.next() {
+                        out.push_str(&format!(" [{s}->-{}]", c.nodes[*t as usize].id));
+                    }
+                } else if let Some((s, f)) = imp.next() {
+                    out.push_str(&format!(" [{s}-<-{}]", c.nodes[*f as usize].id));
+                }
             }
         }
         out.push('\n');
