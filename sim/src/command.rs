@@ -286,6 +286,7 @@ const fn pack_name(name: &[u8]) -> Option<u128> {
     Some(u128::from_le_bytes(buf))
 }
 
+#[inline(always)]
 fn find(table: &'static [Spec], name: &[u8]) -> Option<&'static Spec> {
     let packed = pack_name(name)?;
     table
@@ -293,6 +294,7 @@ fn find(table: &'static [Spec], name: &[u8]) -> Option<&'static Spec> {
         .find(|s| s.packed == packed && s.name.len() == name.len())
 }
 
+#[inline(always)]
 fn lookup(argv: &[Vec<u8>]) -> Lookup {
     let Some(top) = find(COMMANDS, &argv[0]) else {
         return Lookup::Unknown;
@@ -370,6 +372,7 @@ pub(crate) fn arity_error(fullname: &str) -> Reply {
 }
 
 /// Key positions of a command's argv, as a range (no allocation).
+#[inline(always)]
 fn key_positions(spec: &Spec, argv: &[Vec<u8>]) -> StepBy<Range<usize>> {
     let argc = argv.len();
     match spec.keys {
@@ -465,6 +468,7 @@ pub(crate) fn process(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> Reply 
     reply
 }
 
+#[inline(always)]
 fn process_inner(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, Option<Cmd>) {
     let spec = match lookup(argv) {
         Lookup::Unknown => {

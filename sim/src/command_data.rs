@@ -104,13 +104,18 @@ fn set(keys: &mut crate::keyspace::Keyspace, slot: u16, argv: &[Vec<u8>]) -> Rep
     if expiry {
         return Reply::err("ERR slotscope does not simulate key expiry (EX, PX, EXAT, PXAT)");
     }
-    let old = keys.get_in(slot, &argv[1]);
-    let found = old.is_some();
-    // Only the GET option needs the old value: copy it then, and only then.
-    let reply_get = get.then(|| old.map_or(Reply::Nil, Reply::bulk));
-    if (nx && found) || (xx && !found) {
-        return reply_get.unwrap_or(Reply::Nil);
+    // One lookup decides and writes; only the GET option copies the old value.
+    let mut reply_get = None;
+    let written = keys.set_in_if(slot, &argv[1], &argv[2], |old| {
+        if get {
+            reply_get = Some(old.map_or(Reply::Nil, Reply::bulk));
+        }
+        let found = old.is_some();
+        !((nx && found) || (xx && !found))
+    });
+    match reply_get {
+        Some(r) => r,
+        None if written => Reply::ok(),
+        None => Reply::Nil,
     }
-    keys.set_in(slot, &argv[1], &argv[2]);
-    reply_get.unwrap_or_else(Reply::ok)
 }

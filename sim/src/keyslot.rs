@@ -27,7 +27,7 @@ fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
     let mut chunks = hay.chunks_exact(8);
     let mut base = 0;
     for c in &mut chunks {
-        let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        let word = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
         let x = word ^ pattern;
         // Exact for the lowest matching byte, which is all that is needed.
         let found = x.wrapping_sub(LO) & !x & HI;
@@ -82,6 +82,7 @@ pub fn crc16(bytes: &[u8]) -> u16 {
     let mut crc: u16 = 0;
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
+        let c: [u8; 8] = c.try_into().unwrap_or([0; 8]);
         let hi = (crc >> 8) as u8 ^ c[0];
         let lo = crc as u8 ^ c[1];
         crc = t[7][hi as usize]

@@ -30,7 +30,7 @@ impl Bytes {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn as_slice(&self) -> &[u8] {
         match self {
             Bytes::Inline(len, buf) => &buf[..*len as usize],
@@ -137,6 +137,7 @@ pub struct SlotKeys {
     len: usize,
 }
 
+#[inline(always)]
 fn hash_key(key: &[u8]) -> u32 {
     let mut h = FastHasher::default();
     h.write(key);
@@ -156,6 +157,7 @@ impl SlotKeys {
     }
 
     /// `Ok(position)` of `key`, or `Err(position)` of the free place where it would go.
+    #[inline(always)]
     fn find(&self, hash: u32, key: &[u8]) -> Result<usize, usize> {
         let mask = self.mask();
         let mut i = hash as usize & mask;
@@ -168,6 +170,7 @@ impl SlotKeys {
         }
     }
 
+    #[inline(always)]
     fn get(&self, hash: u32, key: &[u8]) -> Option<&Item> {
         let i = self.find(hash, key).ok()?;
         self.items[i].as_ref()
@@ -241,6 +244,7 @@ impl Keyspace {
     }
 
     /// The value of `key` whose slot is already known.
+    #[inline]
     pub fn get_in(&self, slot: u16, key: &[u8]) -> Option<&[u8]> {
         self.slots
             .get(&slot)
@@ -266,18 +270,45 @@ impl Keyspace {
 
     /// Sets `key` whose slot is already known (see [`Keyspace::set`]).
     pub fn set_in(&mut self, slot: u16, key: &[u8], value: &[u8]) {
+        self.set_in_if(slot, key, value, |_| true);
+    }
+
+    /// Looks `key` (whose slot is known) up once and stores `value` when `decide`, given
+    /// the current value, says so; returns what `decide` returned. SET with NX, XX or GET
+    /// needs the old value and may write: one lookup instead of two.
+    pub(crate) fn set_in_if(
+        &mut self,
+        slot: u16,
+        key: &[u8],
+        value: &[u8],
+        decide: impl FnOnce(Option<&[u8]>) -> bool,
+    ) -> bool {
         let hash = hash_key(key);
-        let keys = self
-            .slots
-            .entry(slot)
-            .or_insert_with(|| SlotKeys::with_capacity(4));
-        match keys.find(hash, key) {
-            Ok(i) => {
+        let found = match self.slots.get_mut(&slot) {
+            Some(keys) => match keys.find(hash, key) {
+                Ok(i) => Some((keys, i)),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        match found {
+            Some((keys, i)) => {
+                let old = keys.items[i].as_ref().map(|item| item.value.as_slice());
+                if !decide(old) {
+                    return false;
+                }
                 if let Some(item) = &mut keys.items_mut()[i] {
                     item.value.assign(value);
                 }
             }
-            Err(_) => {
+            None => {
+                if !decide(None) {
+                    return false;
+                }
+                let keys = self
+                    .slots
+                    .entry(slot)
+                    .or_insert_with(|| SlotKeys::with_capacity(4));
                 keys.insert_new(Item {
                     hash,
                     key: Bytes::new(key),
@@ -288,6 +319,7 @@ impl Keyspace {
                 self.len += 1;
             }
         }
+        true
     }
 
     /// Removes `key`; returns its value when it existed.
