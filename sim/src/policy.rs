@@ -111,7 +111,8 @@ pub struct Policy {
     /// Sends of the command per request attempt before giving up (ASKING + command
     /// counts as one).
     pub max_sends: u32,
-    /// The library's error when the budget runs out.
+    /// The library's error when the budget runs out (`{last}` stands for the text of
+    /// the last error reply).
     pub exhausted: &'static str,
     /// MOVED handling.
     pub on_moved: OnMoved,
@@ -119,6 +120,10 @@ pub struct Policy {
     pub refresh_source: RefreshSource,
     /// Topology command for refreshes.
     pub topology: TopologyCommand,
+    /// A refresh overwrites only the slots its answer lists: a slot missing from the
+    /// answer (its owner dropped it) keeps its old entry. Otherwise the answer replaces
+    /// the whole map and a missing slot becomes unknown (sent to a random node).
+    pub refresh_keeps_unlisted: bool,
     /// ASK handling.
     pub on_ask: OnAsk,
     /// TRYAGAIN handling.
@@ -188,6 +193,7 @@ pub fn redis_py() -> Policy {
         on_moved: OnMoved::PatchSlot { refresh_every: 5 },
         refresh_source: RefreshSource::RandomUntilCovered,
         topology: TopologyCommand::Slots,
+        refresh_keeps_unlisted: false,
         on_ask: OnAsk::AskingThenCommand,
         on_tryagain: OnError::RetrySameNode { sleep_ms: 50, sleep_when_left_below: 8 },
         on_clusterdown: OnError::SleepRefreshRetry { sleep_ms: 250, retries: 10 },
@@ -211,6 +217,7 @@ pub fn jedis() -> Policy {
         on_moved: OnMoved::RefreshThenRetry,
         refresh_source: RefreshSource::MovedSender,
         topology: TopologyCommand::Slots,
+        refresh_keeps_unlisted: false,
         on_ask: OnAsk::AskingThenCommand,
         on_tryagain: OnError::ToCaller,
         on_clusterdown: OnError::ToCaller,
@@ -234,6 +241,7 @@ pub fn go_redis() -> Policy {
         on_moved: OnMoved::RetryThenBackgroundRefresh { cooldown_ms: 200 },
         refresh_source: RefreshSource::Random,
         topology: TopologyCommand::Slots,
+        refresh_keeps_unlisted: false,
         on_ask: OnAsk::AskingThenCommand,
         on_tryagain: OnError::Backoff,
         on_clusterdown: OnError::Backoff,
@@ -249,14 +257,15 @@ pub fn ioredis() -> Policy {
     Policy {
         id: "ioredis",
         name: "ioredis",
-        library: "ioredis 5.4 (Cluster)",
+        library: "ioredis 5.11.1 (Cluster)",
         summary: "patches the slot on MOVED, resends, then refreshes the whole map; follows ASK once; retries TRYAGAIN on a random node after 100 ms",
         use_cache: true,
         max_sends: 17,
-        exhausted: "Error: Too many Cluster redirections.",
+        exhausted: "Error: Too many Cluster redirections. Last error: ReplyError: {last}",
         on_moved: OnMoved::PatchRetryThenRefresh,
         refresh_source: RefreshSource::Random,
         topology: TopologyCommand::Slots,
+        refresh_keeps_unlisted: true,
         on_ask: OnAsk::AskingThenCommand,
         on_tryagain: OnError::WaitRandomNode {
             wait_ms: 100,
@@ -269,7 +278,7 @@ pub fn ioredis() -> Policy {
         backoff_base_ms: 0,
         backoff_cap_ms: 0,
         cross_slot: CrossSlot::Server,
-        deviations: "The offline queue and reconnection strategy are not modelled.",
+        deviations: "The background refresh after MOVED is shown right after the resend; the library's own can go out just before the resend when the resend first has to open a connection. Connection handshakes (CLIENT SETNAME/SETINFO, INFO, the CLUSTER INFO ready check) are not shown. The offline queue and reconnection strategy are not modelled.",
     }
 }
 
@@ -286,6 +295,7 @@ pub fn redis_rs() -> Policy {
         on_moved: OnMoved::RefreshThenRetry,
         refresh_source: RefreshSource::Random,
         topology: TopologyCommand::Slots,
+        refresh_keeps_unlisted: false,
         on_ask: OnAsk::AskingThenCommand,
         on_tryagain: OnError::Backoff,
         on_clusterdown: OnError::Backoff,
@@ -309,6 +319,7 @@ pub fn lettuce() -> Policy {
         on_moved: OnMoved::FollowOnly { refresh_cooldown_ms: 5000 },
         refresh_source: RefreshSource::Random,
         topology: TopologyCommand::Nodes,
+        refresh_keeps_unlisted: false,
         on_ask: OnAsk::AskingThenCommand,
         on_tryagain: OnError::ToCaller,
         on_clusterdown: OnError::ToCaller,

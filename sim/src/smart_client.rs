@@ -203,10 +203,17 @@ pub struct Client {
     /// Orders to use for the next refreshes instead of the random source (tests use
     /// this to follow a captured run of a library that shuffles with its own RNG).
     pub scripted_orders: VecDeque<Vec<NodeIdx>>,
+    /// Nodes to use for the next random node picks (a retry on a random node, or a
+    /// slot the map has no owner for) instead of the random source; tests use this to
+    /// follow a captured run, as with `scripted_orders`.
+    pub scripted_picks: VecDeque<NodeIdx>,
     /// Simulated clock of this client, in milliseconds.
     pub now_ms: f64,
     /// A background map reload waiting to run after this many more hops.
     bg_refresh: Option<u32>,
+    /// The node the queued background reload asks, drawn when it was queued (a library
+    /// shuffles its nodes when it starts the reload, not when the reload's query goes out).
+    bg_node: Option<NodeIdx>,
 }
 
 impl Client {
@@ -232,8 +239,10 @@ impl Client {
             last_refresh_ms: None,
             known: (0..cluster.nodes.len() as NodeIdx).collect(),
             scripted_orders: VecDeque::new(),
+            scripted_picks: VecDeque::new(),
             now_ms: 0.0,
             bg_refresh: None,
+            bg_node: None,
         }
     }
 
@@ -279,6 +288,14 @@ impl Client {
         self.rng
     }
 
+    fn random_node(&mut self) -> NodeIdx {
+        if let Some(n) = self.scripted_picks.pop_front() {
+            return n;
+        }
+        let r = self.next_random() as usize % self.known.len().max(1);
+        self.known.get(r).copied().unwrap_or(0)
+    }
+
     fn shuffled_known(&mut self) -> Vec<NodeIdx> {
         if let Some(order) = self.scripted_orders.pop_front() {
             let mut order = order;
@@ -315,10 +332,7 @@ impl Client {
         }
         match slot.and_then(|s| self.cached_owner(s)) {
             Some(n) => n,
-            None => {
-                let r = self.next_random() as usize % self.known.len().max(1);
-                self.known.get(r).copied().unwrap_or(0)
-            }
+            None => self.random_node(),
         }
     }
 
@@ -353,7 +367,10 @@ impl Client {
     pub fn step(&mut self, cluster: &mut Cluster, req: &mut Request) -> Option<Hop> {
         if self.bg_refresh == Some(0) || (self.bg_refresh.is_some() && req.is_done()) {
             self.bg_refresh = None;
-            let node = self.shuffled_known().first().copied().unwrap_or(0);
+            let node = match self.bg_node.take() {
+                Some(n) => n,
+                None => self.shuffled_known().first().copied().unwrap_or(0),
+            };
             let mut hop = self.refresh_from(cluster, node);
             hop.background = true;
             hop.reaction = format!("In the background, {}", lower_first(&hop.reaction));
@@ -564,7 +581,14 @@ impl Client {
         (reply, argv)
     }
 
-    fn install(&mut self, map: Vec<NodeIdx>) -> usize {
+    fn install(&mut self, mut map: Vec<NodeIdx>) -> usize {
+        if self.policy.refresh_keeps_unlisted {
+            for (entry, &old) in map.iter_mut().zip(self.cache.iter()) {
+                if *entry == NO_OWNER {
+                    *entry = old;
+                }
+            }
+        }
         let changed = map
             .iter()
             .zip(self.cache.iter())
@@ -617,6 +641,7 @@ impl Client {
             return false;
         }
         self.bg_refresh = Some(hops);
+        self.bg_node = self.shuffled_known().first().copied();
         true
     }
 
@@ -637,7 +662,7 @@ impl Client {
     ) -> (Pending, String, Option<MapChange>) {
         let p = self.policy.clone();
         let budget_left = req.sends < p.max_sends;
-        let exhausted = || Pending::Done(Outcome::Error(p.exhausted.to_string()));
+        let exhausted = || Pending::Done(Outcome::Error(exhausted_text(&p, reply)));
         let code = reply.error_code().map(str::to_string);
         let Some(code) = code else {
             return (
@@ -696,6 +721,15 @@ impl Client {
                         )
                     }
                     OnMoved::PatchRetryThenRefresh if p.use_cache => {
+                        if !budget_left {
+                            // ioredis checks its budget before it handles the error: the
+                            // last MOVED neither patches the map nor starts a refresh.
+                            return (
+                                exhausted(),
+                                format!("Its budget of {} sends is spent.", p.max_sends),
+                                None,
+                            );
+                        }
                         self.patch(slot, target);
                         change = Some(MapChange::Slot(slot));
                         self.schedule_background(0);
@@ -809,14 +843,14 @@ impl Client {
                         then: Box::new(if budget_left {
                             send
                         } else {
-                            Pending::Done(Outcome::Error(p.exhausted.into()))
+                            Pending::Done(Outcome::Error(exhausted_text(&p, reply)))
                         }),
                     };
                     return (wait, format!("The library retries the same node ({left} sends left), sleeping first."), None);
                 }
                 if !budget_left {
                     return (
-                        Pending::Done(Outcome::Error(p.exhausted.into())),
+                        Pending::Done(Outcome::Error(exhausted_text(&p, reply))),
                         "Its budget is spent.".into(),
                         None,
                     );
@@ -874,13 +908,12 @@ impl Client {
             OnError::WaitRandomNode { wait_ms, refresh } => {
                 if !budget_left {
                     return (
-                        Pending::Done(Outcome::Error(p.exhausted.into())),
+                        Pending::Done(Outcome::Error(exhausted_text(&p, reply))),
                         "Its budget is spent.".into(),
                         None,
                     );
                 }
-                let r = self.next_random() as usize % self.known.len().max(1);
-                let node = self.known.get(r).copied().unwrap_or(0);
+                let node = self.random_node();
                 let send = Pending::Send {
                     node,
                     asking: false,
@@ -999,6 +1032,13 @@ pub fn parse_topology(
         _ => return None,
     }
     Some(map)
+}
+
+/// The library's error when the budget runs out, with `{last}` replaced by the last
+/// error reply's text.
+fn exhausted_text(p: &Policy, last: &Reply) -> String {
+    p.exhausted
+        .replace("{last}", &last.error_text().unwrap_or_default())
 }
 
 fn lower_first(s: &str) -> String {
@@ -1148,6 +1188,57 @@ mod tests {
         }
         assert_eq!(cl.counters.moved, 2);
         assert_eq!(cl.counters.requests, 2);
+    }
+
+    #[test]
+    fn ioredis_keeps_slots_a_refresh_does_not_list() {
+        let before = crate::layout::golden();
+        let mut c = before.clone();
+        let n2 = c.connect(2);
+        assert_eq!(c.execute(n2, &split("CLUSTER DELSLOTS 12182")), Reply::ok());
+        let mut io = Client::new("c", policy::ioredis(), &c, 1, |s| before.serving_owner(s));
+        io.refresh_from(&mut c, 2);
+        assert_eq!(io.cached_owner(12182), Some(2), "ioredis keeps it");
+        let mut rs = Client::new("c", policy::redis_rs(), &c, 1, |s| before.serving_owner(s));
+        rs.refresh_from(&mut c, 2);
+        assert_eq!(rs.cached_owner(12182), None, "redis-rs forgets it");
+    }
+
+    #[test]
+    fn ioredis_gives_up_with_the_last_error_without_handling_it() {
+        let keys = split("{mig1}k1 {mig1}k3");
+        let argv = split("MGET {mig1}k1 {mig1}k3");
+        // Random retries always at the source: 17 TRYAGAIN.
+        let mut c = migrating();
+        let mut cl = Client::new("c", policy::ioredis(), &c, 1, |s| c.serving_owner(s));
+        cl.scripted_picks = std::iter::repeat_n(0, 20).collect();
+        let (hops, out) = cl.run(&mut c, argv.clone(), &keys);
+        assert_eq!(
+            hops.iter().filter(|h| h.kind == HopKind::Command).count(),
+            17
+        );
+        assert_eq!(
+            out,
+            Outcome::Error(
+                "Error: Too many Cluster redirections. Last error: ReplyError: TRYAGAIN Multiple keys request during rehashing of slot".into()
+            )
+        );
+        // Random retries at the third node, which answers MOVED: the 17th reply is a MOVED
+        // that is neither followed nor answered with a refresh.
+        let mut c = migrating();
+        let mut cl = Client::new("c", policy::ioredis(), &c, 1, |s| c.serving_owner(s));
+        cl.scripted_picks = std::iter::once(0)
+            .chain(std::iter::repeat_n(2, 20))
+            .collect();
+        let (hops, out) = cl.run(&mut c, argv, &keys);
+        let last = hops.last().unwrap();
+        assert_eq!((last.kind, last.node), (HopKind::Command, Some(2)));
+        assert_eq!(
+            out,
+            Outcome::Error(
+                "Error: Too many Cluster redirections. Last error: ReplyError: MOVED 4449 127.0.0.1:7000".into()
+            )
+        );
     }
 
     #[test]
