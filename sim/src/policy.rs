@@ -282,16 +282,16 @@ pub fn ioredis() -> Policy {
     }
 }
 
-/// redis-rs cluster client (sync).
+/// redis-rs `cluster::ClusterConnection` (sync).
 pub fn redis_rs() -> Policy {
     Policy {
         id: "redis-rs",
         name: "redis-rs",
-        library: "redis-rs 0.27 (cluster, sync)",
+        library: "redis-rs 1.8.1 (cluster, sync)",
         summary: "refreshes the whole map on MOVED before retrying, follows ASK once, backs off on TRYAGAIN and CLUSTERDOWN",
         use_cache: true,
         max_sends: 17,
-        exhausted: "An error was signalled by the server: Too many redirections",
+        exhausted: "(error) {last}",
         on_moved: OnMoved::RefreshThenRetry,
         refresh_source: RefreshSource::Random,
         topology: TopologyCommand::Slots,
@@ -299,10 +299,10 @@ pub fn redis_rs() -> Policy {
         on_ask: OnAsk::AskingThenCommand,
         on_tryagain: OnError::Backoff,
         on_clusterdown: OnError::Backoff,
-        backoff_base_ms: 100,
-        backoff_cap_ms: 6400,
+        backoff_base_ms: 10,
+        backoff_cap_ms: 655_360,
         cross_slot: CrossSlot::Server,
-        deviations: "The async client (retry at once, rebuild in the background) is not modelled; backoff jitter is left out.",
+        deviations: "Waits between TRYAGAIN/CLUSTERDOWN retries use the top of the library's random range (10 ms x 2^retry, at most 655 s) and leave out its 1.28 s minimum. After a map refresh the library PINGs every node; those checks are not shown. A cross-slot MGET/MSET is split per slot by the library; the simulator sends it whole and gets CROSSSLOT. The async client (retry at once, rebuild in the background) is not modelled.",
     }
 }
 
