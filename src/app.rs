@@ -14,8 +14,6 @@ use crate::url::{resolve, Notice};
 
 /// Most log entries rendered; older ones are summarized in one line.
 pub const LOG_SHOWN: usize = 200;
-/// Most steps Back can undo.
-const HISTORY: usize = 200;
 
 /// The command a person picks in the form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,15 +135,35 @@ pub enum Msg {
     WarmUp,
 }
 
+/// What a person did to the simulation since its preset was built.
+#[derive(Clone)]
+enum Op {
+    Send(Request),
+    Step,
+    Act(Action),
+}
+
+/// Applies `op`; an error means the core refused it (or, for a step, that nothing
+/// was in flight) and nothing changed.
+fn apply(world: &mut Sim, op: &Op) -> Result<(), String> {
+    match op {
+        Op::Send(r) => world.send(r.clone()),
+        Op::Step => world.step().then_some(()).ok_or_else(String::new),
+        Op::Act(a) => world.act(a.clone()),
+    }
+}
+
 /// The root component.
 ///
-/// Undo keeps snapshots of the core's [`Sim`] (its log is bounded, so they stay small)
-/// rather than using the core's timeline `World`, whose replay of recorded sessions
-/// links a JSON parser into the page: about 19 KB gzip that the page-weight budget
-/// cannot carry.
+/// Back rebuilds the preset and replays every operation but the last (the core is
+/// deterministic). This keeps both the core's timeline `World` (its replay of recorded
+/// sessions and imports costs about 26 KB gzip) and cloning the simulation (about
+/// 3 KB) out of the page, whose whole weight budget is 150 KB gzip.
 pub struct App {
     world: Sim,
-    history: Vec<Sim>,
+    /// The preset and key the simulation was built from, and what was done since.
+    base: (Scenario, String),
+    ops: Vec<Op>,
     names: Vec<String>,
     scenario: Scenario,
     key: String,
@@ -179,16 +197,11 @@ impl App {
         Sim::new(scenario, key)
     }
 
-    /// Runs `f` on the simulation; when it reports a change, the state before is kept
-    /// for Back.
-    fn record<T>(&mut self, f: impl FnOnce(&mut Sim) -> Result<T, String>) -> Result<T, String> {
-        let before = self.world.clone();
-        let out = f(&mut self.world)?;
-        self.history.push(before);
-        if self.history.len() > HISTORY {
-            self.history.remove(0);
-        }
-        Ok(out)
+    /// Applies `op` and remembers it for Back.
+    fn record(&mut self, op: Op) -> Result<(), String> {
+        apply(&mut self.world, &op)?;
+        self.ops.push(op);
+        Ok(())
     }
 
     /// Re-reads what depends on the world after it changed.
@@ -226,8 +239,7 @@ impl App {
 
     /// Starts the form's request. Returns false (and shows why) when the core refuses.
     fn start_request(&mut self) -> bool {
-        let req = self.request();
-        match self.record(|w| w.send(req)) {
+        match self.record(Op::Send(self.request())) {
             Ok(()) => {
                 self.error = None;
                 true
@@ -240,11 +252,7 @@ impl App {
     }
 
     fn step_once(&mut self) {
-        if self.world.busy()
-            && self
-                .record(|w| if w.step() { Ok(()) } else { Err(String::new()) })
-                .is_ok()
-        {
+        if self.record(Op::Step).is_ok() {
             self.hops_played += 1;
         }
     }
@@ -277,7 +285,8 @@ impl App {
     fn rebuild(&mut self) {
         self.pause();
         self.world = Self::fresh_world(self.scenario, &self.key);
-        self.history.clear();
+        self.base = (self.scenario, self.key.clone());
+        self.ops.clear();
         self.error = None;
         self.world_changed();
     }
@@ -329,7 +338,8 @@ impl Component for App {
         let world = Self::fresh_world(start.scenario, &start.key);
         let mut app = App {
             world,
-            history: Vec::new(),
+            base: (start.scenario, start.key.clone()),
+            ops: Vec::new(),
             names: Vec::new(),
             scenario: start.scenario,
             key: start.key,
@@ -421,8 +431,12 @@ impl Component for App {
             }
             Msg::Back => {
                 self.pause();
-                if let Some(before) = self.history.pop() {
-                    self.world = before;
+                if self.ops.pop().is_some() {
+                    let mut world = Self::fresh_world(self.base.0, &self.base.1);
+                    for op in &self.ops {
+                        let _ = apply(&mut world, op);
+                    }
+                    self.world = world;
                 }
                 self.error = None;
                 self.world_changed();
@@ -450,7 +464,7 @@ impl Component for App {
                 }
             }
             Msg::Act(action) => {
-                match self.record(|w| w.act(action)) {
+                match self.record(Op::Act(action)) {
                     Ok(()) => self.error = None,
                     Err(e) => self.error = Some(e),
                 }
@@ -466,7 +480,7 @@ impl Component for App {
                 // Play the form's request once on a copy and build its view, so the
                 // browser has compiled that code before the first real Send (lazy
                 // compilation made the first click several times slower than later ones).
-                let mut copy = self.world.clone();
+                let mut copy = Self::fresh_world(self.base.0, &self.base.1);
                 if copy.send(self.request()).is_ok() {
                     copy.finish();
                 }
@@ -912,7 +926,7 @@ impl App {
                 .c(if self.playing { "playing" } else { "" })
                 .h())
                 .k(button("Back", click(ctx, Msg::Back))
-                    .flag("disabled", self.history.is_empty())
+                    .flag("disabled", self.ops.is_empty())
                     .h())
                 .k(button("Reset", click(ctx, Msg::Reset)).h())
                 .h())

@@ -212,3 +212,24 @@ async fn a_node_opens_its_details_and_actions_run_in_the_core() {
     app.click("Close details").await;
     assert_eq!(app.count("#node-details"), 0);
 }
+
+#[wasm_bindgen_test]
+async fn a_long_session_renders_only_the_newest_log_lines() {
+    let app = Mounted::new("").await;
+    for _ in 0..120 {
+        app.click("Step").await;
+    }
+    assert_eq!(app.count("[role=log] li"), 200);
+    let hidden = app.text(".log-hidden");
+    assert!(hidden.ends_with("earlier entries hidden"), "{hidden}");
+    let n: usize = hidden
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    // The ready line, 3 lines for the MOVED request (two Steps), 2 for each later one.
+    assert_eq!(n + 200, 1 + 3 + 2 * 118);
+    assert!(app.text("[role=log] li:last-child").starts_with("Result:"));
+}
