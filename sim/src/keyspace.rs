@@ -80,7 +80,7 @@ impl FastHasher {
 }
 
 impl Hasher for FastHasher {
-    #[inline]
+    #[inline(always)]
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
