@@ -134,7 +134,16 @@ _setup_main() {
   else
     say "redis-py $redis_py_version into .tools/py"
     rm -rf "$repo/.tools/py"
-    python3 -m venv "$repo/.tools/py"
+    if ! python3 -m venv "$repo/.tools/py" >/dev/null 2>&1; then
+      # Debian's python3 ships venv separately.
+      say "apt-get install python3-venv"
+      local sudo_venv=""
+      [ "$(id -u)" -eq 0 ] || sudo_venv="sudo"
+      $sudo_venv apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $sudo_venv apt-get install -y -qq python3-venv >/dev/null
+      rm -rf "$repo/.tools/py"
+      python3 -m venv "$repo/.tools/py"
+    fi
     "$py" -m pip install --quiet --disable-pip-version-check "redis==$redis_py_version"
   fi
   local clients="$repo/sim/tests/clients" nc="$repo/.tools/node-clients"
