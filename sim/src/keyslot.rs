@@ -27,8 +27,7 @@ fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
     let mut chunks = hay.chunks_exact(8);
     let mut base = 0;
     for c in &mut chunks {
-        let word = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-        let x = word ^ pattern;
+        let x = word(c) ^ pattern;
         // Exact for the lowest matching byte, which is all that is needed.
         let found = x.wrapping_sub(LO) & !x & HI;
         if found != 0 {
@@ -102,7 +101,53 @@ pub fn crc16(bytes: &[u8]) -> u16 {
 
 /// The hash slot of a key, as `CLUSTER KEYSLOT` computes it.
 pub fn key_slot(key: &[u8]) -> u16 {
-    crc16(&key[hashed_range(key)]) & 0x3FFF
+    // Most keys have no `{`: hash the whole key while checking for one, in a single pass.
+    match crc16_without(key, b'{') {
+        Some(crc) => crc & 0x3FFF,
+        None => crc16(&key[hashed_range(key)]) & 0x3FFF,
+    }
+}
+
+/// The first eight bytes of `c` as a little-endian word (one load).
+#[inline(always)]
+fn word(c: &[u8]) -> u64 {
+    match <&[u8; 8]>::try_from(c) {
+        Ok(a) => u64::from_le_bytes(*a),
+        Err(_) => 0,
+    }
+}
+
+/// CRC16 of `bytes`, or `None` as soon as `stop` occurs in them.
+fn crc16_without(bytes: &[u8], stop: u8) -> Option<u16> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * stop as u64;
+    let t = &TABLES;
+    let mut crc: u16 = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let x = word(c) ^ pattern;
+        if x.wrapping_sub(LO) & !x & HI != 0 {
+            return None;
+        }
+        let hi = (crc >> 8) as u8 ^ c[0];
+        let lo = crc as u8 ^ c[1];
+        crc = t[7][hi as usize]
+            ^ t[6][lo as usize]
+            ^ t[5][c[2] as usize]
+            ^ t[4][c[3] as usize]
+            ^ t[3][c[4] as usize]
+            ^ t[2][c[5] as usize]
+            ^ t[1][c[6] as usize]
+            ^ t[0][c[7] as usize];
+    }
+    for &b in chunks.remainder() {
+        if b == stop {
+            return None;
+        }
+        crc = (crc << 8) ^ t[0][((crc >> 8) as u8 ^ b) as usize];
+    }
+    Some(crc)
 }
 
 /// Everything a person may want to see about a key's slot computation.
@@ -152,6 +197,28 @@ mod tests {
                         "{hay:?}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn one_pass_slot_matches_the_definition() {
+        let mut x = 0x1234_5678_9ABC_DEF1u64;
+        for len in 0..80 {
+            for _ in 0..40 {
+                let key: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        [b'{', b'}', b'a', b'z', 0x00, 0xfb][(x % 6) as usize]
+                    })
+                    .collect();
+                assert_eq!(
+                    key_slot(&key),
+                    crc16(&key[hashed_range(&key)]) & 0x3FFF,
+                    "{key:?}"
+                );
             }
         }
     }
