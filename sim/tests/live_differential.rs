@@ -10,9 +10,11 @@
 //! byte for byte: GET/SET/DEL/EXISTS/INCR/MGET/MSET over keys of five hash tags in four slots (two
 //! tags share a slot; an untagged key lives in one of those slots too) and untagged keys, sent to
 //! the owner, the migration target or the third node of the key's slot, on two named connections
-//! per node, optionally right after `ASKING`; `ASKING` alone; `MULTI`/`EXEC`/`DISCARD` with queued
-//! commands; `PING`/`ECHO`/`DBSIZE`; `CLUSTER KEYSLOT/COUNTKEYSINSLOT/GETKEYSINSLOT/SLOTS`; commands
-//! rejected before routing (wrong arity, unknown command); and whole migrations of a slot between two
+//! per node, optionally right after `ASKING`; `EVAL` of trivial scripts with and without keys;
+//! `ASKING` alone; `MULTI`/`EXEC`/`DISCARD` with queued commands; `PING`/`ECHO`/`DBSIZE`;
+//! `HELLO 3`/`HELLO 2` (later replies on that connection are compared in RESP3; HELLO's own `id`,
+//! the server's connection counter, is masked); `CLUSTER KEYSLOT/COUNTKEYSINSLOT/GETKEYSINSLOT/SLOTS`;
+//! commands rejected before routing (wrong arity, unknown command); and whole migrations of a slot between two
 //! nodes, one step at a time: `SETSLOT IMPORTING` on the target, `SETSLOT MIGRATING` on the source,
 //! `SETSLOT NODE` on the target, then on the source, then on the third node, with `MIGRATE ... KEYS`
 //! (or the single-key form) of some keys of the slot interleaved anywhere, so that ASK, TRYAGAIN,
@@ -498,6 +500,8 @@ enum DataCmd {
     Incr(usize),
     Mget(Vec<usize>),
     Mset(Vec<(usize, usize)>),
+    /// EVAL of a trivial script with these keys (none: the role is that of `usize`'s slot).
+    Eval(usize, bool, Vec<usize>),
 }
 
 #[derive(Clone, Debug)]
@@ -510,6 +514,8 @@ enum Misc {
     Exec,
     Discard,
     Asking,
+    /// HELLO 3 or HELLO 2: later replies on the connection use that protocol.
+    Hello(bool),
     Slots,
     Keyslot(usize),
     CountKeys(usize),
@@ -524,6 +530,8 @@ enum MigrateForm {
     Single,
     KeysReplace,
     Copy,
+    /// The first key twice: the second RESTORE finds it on the target (BUSYKEY).
+    KeysTwice,
 }
 
 #[derive(Clone, Debug)]
@@ -607,8 +615,10 @@ fn data_cmd(keys: &Keys) -> BoxedStrategy<DataCmd> {
         6 => (key.clone(), 0..v, 0u8..8).prop_map(|(k, v, o)| DataCmd::Set(k, v, o)),
         2 => list.clone().prop_map(DataCmd::Del),
         2 => list.clone().prop_map(DataCmd::Exists),
-        2 => key.prop_map(DataCmd::Incr),
+        2 => key.clone().prop_map(DataCmd::Incr),
         3 => list.clone().prop_map(DataCmd::Mget),
+        1 => (key.clone(), any::<bool>(), prop::collection::vec(one_key(keys), 0..=2))
+            .prop_map(|(k, text, ks)| DataCmd::Eval(k, text, ks)),
         3 => list
             .prop_flat_map(move |ks| {
                 let len = ks.len();
@@ -632,6 +642,7 @@ fn misc_cmd(keys: &Keys) -> BoxedStrategy<Misc> {
         3 => Just(Misc::Exec),
         1 => Just(Misc::Discard),
         5 => Just(Misc::Asking),
+        1 => any::<bool>().prop_map(Misc::Hello),
         2 => Just(Misc::Slots),
         1 => (0..n).prop_map(Misc::Keyslot),
         2 => (0..n).prop_map(Misc::CountKeys),
@@ -652,6 +663,7 @@ fn op(keys: &Keys) -> BoxedStrategy<Op> {
         2 => Just(MigrateForm::Single),
         1 => Just(MigrateForm::KeysReplace),
         1 => Just(MigrateForm::Copy),
+        1 => Just(MigrateForm::KeysTwice),
     ];
     prop_oneof![
         10 => (role(), 0u8..2, prop::bool::weighted(0.3), data_cmd(keys))
@@ -782,7 +794,11 @@ impl<'a> Case<'a> {
         let real = real_conn
             .call(&argv)
             .map_err(|e| format!("real node {node}: {e}"))?;
-        let sim = self.sim.execute_raw(sim_conn, &argv);
+        let mut sim = self.sim.execute_raw(sim_conn, &argv);
+        // HELLO's `id` is the server's connection counter, not part of the model (HELLO can
+        // also run queued inside EXEC).
+        let real = mask_hello_id(&real);
+        sim = mask_hello_id(&sim);
         let same = real == sim;
         self.transcript.push(Step {
             node,
@@ -906,6 +922,9 @@ impl<'a> Case<'a> {
                             _ => {}
                         }
                         argv.push(b"KEYS".to_vec());
+                        if matches!(form, MigrateForm::KeysTwice) {
+                            argv.push(chosen[0].clone());
+                        }
                         argv.extend(chosen);
                     }
                 }
@@ -938,6 +957,12 @@ impl<'a> Case<'a> {
             DataCmd::Exists(ks) => with_keys("EXISTS", ks),
             DataCmd::Incr(k) => (*k, vec![b"INCR".to_vec(), self.key(*k)]),
             DataCmd::Mget(ks) => with_keys("MGET", ks),
+            DataCmd::Eval(k, text, ks) => {
+                let script = if *text { "return 'done'" } else { "return 7" };
+                let mut argv = args(&["EVAL", script, &ks.len().to_string()]);
+                argv.extend(ks.iter().map(|&k| self.key(k)));
+                (ks.first().copied().unwrap_or(*k), argv)
+            }
             DataCmd::Mset(pairs) => {
                 let mut argv = args(&["MSET"]);
                 for &(k, v) in pairs {
@@ -960,6 +985,7 @@ impl<'a> Case<'a> {
             Misc::Exec => args(&["EXEC"]),
             Misc::Discard => args(&["DISCARD"]),
             Misc::Asking => args(&["ASKING"]),
+            Misc::Hello(three) => args(&["HELLO", if *three { "3" } else { "2" }]),
             Misc::Slots => args(&["CLUSTER", "SLOTS"]),
             Misc::Keyslot(k) => {
                 let mut a = args(&["CLUSTER", "KEYSLOT"]);
@@ -1146,6 +1172,25 @@ impl<'a> Case<'a> {
         };
         format!("{why}\n{detail}{SCRIPT_MARKER}{}", self.script())
     }
+}
+
+/// Replaces the integer after every HELLO `id` field by 0 (HELLO may also run inside EXEC).
+fn mask_hello_id(reply: &[u8]) -> Vec<u8> {
+    let marker = b"$2\r\nid\r\n:";
+    let mut out = Vec::with_capacity(reply.len());
+    let mut rest = reply;
+    while let Some(at) = rest.windows(marker.len()).position(|w| w == marker) {
+        let start = at + marker.len();
+        out.extend_from_slice(&rest[..start]);
+        out.push(b'0');
+        let end = rest[start..]
+            .iter()
+            .position(|&b| b == b'\r')
+            .map_or(rest.len(), |p| start + p);
+        rest = &rest[end..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// Brings the real cluster back to the initial layout with no keys, and the connections
