@@ -68,7 +68,7 @@ impl std::fmt::Debug for Bytes {
 /// simulator hashes its own keys, so SipHash's flooding resistance buys nothing and costs
 /// a third of a GET.
 #[derive(Clone, Copy, Default)]
-pub struct FastHasher(u64);
+struct FastHasher(u64);
 
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
