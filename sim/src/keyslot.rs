@@ -42,70 +42,15 @@ fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
         .map(|p| base + p)
 }
 
-/// Slicing-by-8 tables: `TABLES[k][b]` is the CRC contribution of byte `b` followed by `k`
-/// zero bytes, so eight bytes are folded in with eight independent lookups instead of a
-/// chain of eight dependent ones.
-const TABLES: [[u16; 256]; 8] = {
-    let mut t = [[0u16; 256]; 8];
-    let mut b = 0;
-    while b < 256 {
-        let mut crc = (b as u16) << 8;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
-            bit += 1;
-        }
-        t[0][b] = crc;
-        b += 1;
-    }
-    let mut k = 1;
-    while k < 8 {
-        let mut b = 0;
-        while b < 256 {
-            let prev = t[k - 1][b];
-            t[k][b] = (prev << 8) ^ t[0][(prev >> 8) as usize];
-            b += 1;
-        }
-        k += 1;
-    }
-    t
-};
-
-/// CRC16/XMODEM (poly 0x1021, init 0, no reflection), as Redis's `crc16()`.
+/// CRC16/XMODEM (poly 0x1021, init 0, no reflection), as Redis's `crc16()`, from the
+/// `crc16` crate.
 pub fn crc16(bytes: &[u8]) -> u16 {
-    let t = &TABLES;
-    let mut crc: u16 = 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let c: [u8; 8] = c.try_into().unwrap_or([0; 8]);
-        let hi = (crc >> 8) as u8 ^ c[0];
-        let lo = crc as u8 ^ c[1];
-        crc = t[7][hi as usize]
-            ^ t[6][lo as usize]
-            ^ t[5][c[2] as usize]
-            ^ t[4][c[3] as usize]
-            ^ t[3][c[4] as usize]
-            ^ t[2][c[5] as usize]
-            ^ t[1][c[6] as usize]
-            ^ t[0][c[7] as usize];
-    }
-    for &b in chunks.remainder() {
-        crc = (crc << 8) ^ t[0][((crc >> 8) as u8 ^ b) as usize];
-    }
-    crc
+    crc16::State::<crc16::XMODEM>::calculate(bytes)
 }
 
 /// The hash slot of a key, as `CLUSTER KEYSLOT` computes it.
 pub fn key_slot(key: &[u8]) -> u16 {
-    // Most keys have no `{`: hash the whole key while checking for one, in a single pass.
-    match crc16_without(key, b'{') {
-        Some(crc) => crc & 0x3FFF,
-        None => crc16(&key[hashed_range(key)]) & 0x3FFF,
-    }
+    crc16(&key[hashed_range(key)]) & 0x3FFF
 }
 
 /// The first eight bytes of `c` as a little-endian word (one load).
@@ -115,39 +60,6 @@ fn word(c: &[u8]) -> u64 {
         Ok(a) => u64::from_le_bytes(*a),
         Err(_) => 0,
     }
-}
-
-/// CRC16 of `bytes`, or `None` as soon as `stop` occurs in them.
-fn crc16_without(bytes: &[u8], stop: u8) -> Option<u16> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let pattern = LO * stop as u64;
-    let t = &TABLES;
-    let mut crc: u16 = 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let x = word(c) ^ pattern;
-        if x.wrapping_sub(LO) & !x & HI != 0 {
-            return None;
-        }
-        let hi = (crc >> 8) as u8 ^ c[0];
-        let lo = crc as u8 ^ c[1];
-        crc = t[7][hi as usize]
-            ^ t[6][lo as usize]
-            ^ t[5][c[2] as usize]
-            ^ t[4][c[3] as usize]
-            ^ t[3][c[4] as usize]
-            ^ t[2][c[5] as usize]
-            ^ t[1][c[6] as usize]
-            ^ t[0][c[7] as usize];
-    }
-    for &b in chunks.remainder() {
-        if b == stop {
-            return None;
-        }
-        crc = (crc << 8) ^ t[0][((crc >> 8) as u8 ^ b) as usize];
-    }
-    Some(crc)
 }
 
 /// Everything a person may want to see about a key's slot computation.
@@ -198,48 +110,6 @@ mod tests {
                     );
                 }
             }
-        }
-    }
-
-    #[test]
-    fn one_pass_slot_matches_the_definition() {
-        let mut x = 0x1234_5678_9ABC_DEF1u64;
-        for len in 0..80 {
-            for _ in 0..40 {
-                let key: Vec<u8> = (0..len)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        [b'{', b'}', b'a', b'z', 0x00, 0xfb][(x % 6) as usize]
-                    })
-                    .collect();
-                assert_eq!(
-                    key_slot(&key),
-                    crc16(&key[hashed_range(&key)]) & 0x3FFF,
-                    "{key:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn sliced_crc_matches_the_reference_implementation() {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        for len in 0..300 {
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x as u8
-                })
-                .collect();
-            assert_eq!(
-                crc16(&bytes),
-                ::crc16::State::<::crc16::XMODEM>::calculate(&bytes),
-                "length {len}"
-            );
         }
     }
 
