@@ -1,6 +1,6 @@
 //! Throughput and memory figures of the simulation core, each printed next to its target.
 //!
-//!   cargo run --release -p slotscope-sim --example bench
+//!   cargo run --profile bench -p slotscope-sim --example bench
 //!
 //! - key to slot: `key_slot` over 1,000,000 distinct 16-byte keys (target >= 20 million/s), and
 //!   over 1 KiB keys (reported);
@@ -15,8 +15,8 @@
 //! measures the other processes; the wall-clock rate and the share of time spent waiting for a
 //! CPU are printed beside it. The memory figure is measured in a child process (the benchmark
 //! runs itself with the argument `memory`), so that neither measurement disturbs the other's
-//! heap. `--release` uses the workspace's release profile, which optimises for size (the web
-//! bundle); the figures are for that build.
+//! heap. `--profile bench` builds for speed (`opt-level = 3`); the release profile optimises for
+//! the size of the web bundle instead.
 
 use std::hint::black_box;
 use std::time::Instant;

@@ -2,7 +2,7 @@
 //! preset and the proxy baseline. Prints the time each run takes (target: under
 //! 50 ms natively) and the counters the comparison view shows.
 //!
-//! Run: `cargo run --release -p slotscope-sim --example bench_clients`
+//! Run: `cargo run --profile bench -p slotscope-sim --example bench_clients`
 
 use std::time::Instant;
 
