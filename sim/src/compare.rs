@@ -5,7 +5,6 @@ use crate::argv::split;
 use crate::cluster::{Cluster, ConnId, NodeIdx};
 use crate::keyslot::key_slot;
 use crate::policy::Policy;
-use crate::resp::Reply;
 use crate::smart_client::{Client, Counters, HopKind, Outcome};
 
 /// A workload: random GETs over a key set while a slot range migrates. Keys come in
@@ -82,22 +81,11 @@ impl Migrator {
             c.execute(admin[node as usize], &split(&line))
         };
         let keys = |c: &mut Cluster, admin: &[ConnId]| -> Vec<Vec<u8>> {
-            match c.execute(
+            c.execute(
                 admin[from as usize],
                 &split(&format!("CLUSTER GETKEYSINSLOT {slot} 1000")),
-            ) {
-                Reply::Array(items) => items
-                    .into_iter()
-                    .filter_map(|r| {
-                        if let Reply::Bulk(b) = r {
-                            Some(b)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            }
+            )
+            .into_bulks()
         };
         let migrate = |c: &mut Cluster, ks: &[Vec<u8>], admin: &[ConnId]| {
             if ks.is_empty() {
@@ -223,32 +211,44 @@ fn keys_sequence(w: &Workload) -> Vec<usize> {
         .collect()
 }
 
-/// Runs the workload with a client of `policy` whose map is up to date at the start.
-pub fn run(policy: &Policy, w: &Workload) -> Run {
+/// Prepares the workload's cluster and plays it: before each request the migration
+/// advances to its share of the run, then `request` sends a GET of the chosen key and
+/// returns how many messages it cost.
+fn drive(w: &Workload, mut request: impl FnMut(&mut Cluster, Vec<u8>) -> usize) -> Vec<u64> {
     let (mut c, mut mig) = prepare(w);
-    let mut client = Client::new(policy.name, policy.clone(), &c, w.seed, |s| {
-        c.serving_owner(s)
-    });
     let mut histogram = vec![0u64; HISTOGRAM_MAX + 1];
     let total = mig.total();
     for (i, k) in keys_sequence(w).into_iter().enumerate() {
         while mig.steps_done < total && mig.steps_done * w.requests < i * total {
             mig.advance(&mut c, w);
         }
-        let key = key_name(k).into_bytes();
-        let (hops, _) = client.run(&mut c, vec![b"GET".to_vec(), key.clone()], &[key]);
-        let sent = hops
-            .iter()
-            .filter(|h| h.kind != HopKind::Wait && !h.background)
-            .count();
+        let sent = request(&mut c, key_name(k).into_bytes());
         histogram[sent.min(HISTOGRAM_MAX)] += 1;
     }
+    histogram
+}
+
+/// Runs the workload with a client of `policy` whose map is up to date at the start.
+pub fn run(policy: &Policy, w: &Workload) -> Run {
+    let mut client: Option<Client> = None;
+    let histogram = drive(w, |c, key| {
+        let cl = client.get_or_insert_with(|| {
+            Client::new(policy.name, policy.clone(), c, w.seed, |s| {
+                c.serving_owner(s)
+            })
+        });
+        let (hops, _) = cl.run(c, vec![b"GET".to_vec(), key.clone()], &[key]);
+        hops.iter()
+            .filter(|h| h.kind != HopKind::Wait && !h.background)
+            .count()
+    });
+    let (counters, sim_ms) = client.map_or((Counters::default(), 0.0), |c| (c.counters, c.now_ms));
     Run {
         id: policy.id.to_string(),
         label: policy.name.to_string(),
-        counters: client.counters.clone(),
+        counters,
         histogram,
-        sim_ms: client.now_ms,
+        sim_ms,
     }
 }
 
@@ -256,19 +256,15 @@ pub fn run(policy: &Policy, w: &Workload) -> Run {
 /// it (one extra hop, no redirection reaches the client). The proxy follows ASK
 /// itself, so a request during a migration may cost the proxy more messages.
 pub fn run_proxy(w: &Workload) -> Run {
-    let (mut c, mut mig) = prepare(w);
-    let mut proxy = Client::new("proxy", crate::policy::jedis(), &c, w.seed, |s| {
-        c.serving_owner(s)
-    });
+    let mut proxy: Option<Client> = None;
     let mut counters = Counters::default();
-    let mut histogram = vec![0u64; HISTOGRAM_MAX + 1];
-    let total = mig.total();
-    for (i, k) in keys_sequence(w).into_iter().enumerate() {
-        while mig.steps_done < total && mig.steps_done * w.requests < i * total {
-            mig.advance(&mut c, w);
-        }
-        let key = key_name(k).into_bytes();
-        let (hops, outcome) = proxy.run(&mut c, vec![b"GET".to_vec(), key.clone()], &[key]);
+    let histogram = drive(w, |c, key| {
+        let p = proxy.get_or_insert_with(|| {
+            Client::new("proxy", crate::policy::jedis(), c, w.seed, |s| {
+                c.serving_owner(s)
+            })
+        });
+        let (hops, outcome) = p.run(c, vec![b"GET".to_vec(), key.clone()], &[key]);
         // Client -> proxy, then the proxy's own messages to the nodes.
         let sent = 1 + hops.iter().filter(|h| h.kind != HopKind::Wait).count();
         counters.requests += 1;
@@ -276,14 +272,14 @@ pub fn run_proxy(w: &Workload) -> Run {
         if matches!(outcome, Outcome::Error(_)) {
             counters.errors += 1;
         }
-        histogram[sent.min(HISTOGRAM_MAX)] += 1;
-    }
+        sent
+    });
     Run {
         id: "proxy".into(),
         label: "Proxy (one extra hop, no redirects seen by the client)".into(),
         counters,
         histogram,
-        sim_ms: proxy.now_ms + counters_ms(w.requests),
+        sim_ms: proxy.map_or(0.0, |p| p.now_ms) + counters_ms(w.requests),
     }
 }
 

@@ -58,6 +58,21 @@ impl Reply {
         }
     }
 
+    /// The bulk strings of an array reply (other items and other replies give none),
+    /// e.g. the keys `CLUSTER GETKEYSINSLOT` returns.
+    pub fn into_bulks(self) -> Vec<Vec<u8>> {
+        match self {
+            Reply::Array(items) => items
+                .into_iter()
+                .filter_map(|r| match r {
+                    Reply::Bulk(b) => Some(b),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// True for error replies.
     pub fn is_error(&self) -> bool {
         matches!(self, Reply::Error(_))

@@ -6,7 +6,7 @@
 use std::ops::Deref;
 
 use crate::json::Json;
-use crate::world::{Action, EntryKind, LogEntry, Request, Scenario, Sim, LOG_LIMIT};
+use crate::world::{note, Action, EntryKind, LogEntry, Request, Scenario, Sim, LOG_LIMIT};
 
 /// Name and version of the save-file format.
 pub const SAVE_FORMAT: &str = "slotscope-save/1";
@@ -475,21 +475,6 @@ fn op_from_json(v: &Json) -> Result<Op, String> {
         "replay-step" => Op::ReplayStep,
         other => return Err(format!("unknown step {other:?}")),
     })
-}
-
-fn note(text: &str) -> LogEntry {
-    LogEntry {
-        kind: EntryKind::Note,
-        from: String::new(),
-        to: String::new(),
-        node: None,
-        command: String::new(),
-        reply: String::new(),
-        reply_kind: crate::world::ReplyKind::None,
-        why: text.to_string(),
-        map_changed: None,
-        mismatch: None,
-    }
 }
 
 #[cfg(test)]

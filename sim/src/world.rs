@@ -980,19 +980,7 @@ impl Sim {
                         self.names[from as usize]
                     ),
                 );
-                let keys: Vec<Vec<u8>> = match reply {
-                    Reply::Array(items) => items
-                        .into_iter()
-                        .filter_map(|r| {
-                            if let Reply::Bulk(b) = r {
-                                Some(b)
-                            } else {
-                                None
-                            }
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
+                let keys = reply.into_bulks();
                 if keys.is_empty() {
                     self.push(note(&format!(
                         "No key of slot {slot} is left on {}.",
@@ -1292,7 +1280,7 @@ fn siblings(key: &str) -> [String; 2] {
     [format!("{{{tag}}}:profile"), format!("{{{tag}}}:orders")]
 }
 
-fn note(text: &str) -> LogEntry {
+pub(crate) fn note(text: &str) -> LogEntry {
     LogEntry {
         kind: EntryKind::Note,
         from: String::new(),
