@@ -173,6 +173,52 @@ impl Policy {
         Ok(())
     }
 
+    /// Reads a policy file: a JSON object naming a `preset` and optionally overriding
+    /// its numeric knobs (`max_sends`, `refresh_every`, `backoff_base_ms`,
+    /// `backoff_cap_ms`). Impossible values (negative, fractional, a zero budget, a base
+    /// above the cap, unknown presets or fields) are refused with a message.
+    pub fn from_json(text: &str) -> Result<Policy, String> {
+        use crate::json::Json;
+        let v = crate::json::parse(text).map_err(|e| format!("not a policy file: {e}"))?;
+        let Json::Obj(fields) = &v else {
+            return Err("a policy file is a JSON object".into());
+        };
+        let id = v
+            .get("preset")
+            .and_then(Json::as_str)
+            .ok_or("a policy file names its \"preset\" (for example \"redis-py\")")?;
+        let mut p = Policy::preset(id).ok_or_else(|| {
+            let ids: Vec<&str> = Policy::presets().iter().map(|p| p.id).collect();
+            format!("unknown preset {id:?}; known presets: {}", ids.join(", "))
+        })?;
+        for (k, val) in fields {
+            let whole = || -> Result<u32, String> {
+                match val {
+                    Json::Num(n) if *n >= 0.0 && n.fract() == 0.0 && *n <= u32::MAX as f64 => {
+                        Ok(*n as u32)
+                    }
+                    Json::Num(n) => {
+                        Err(format!("{k} must be a whole number of at least 0, not {n}"))
+                    }
+                    _ => Err(format!("{k} must be a number")),
+                }
+            };
+            match k.as_str() {
+                "preset" => {}
+                "max_sends" => p.max_sends = whole()?,
+                "backoff_base_ms" => p.backoff_base_ms = whole()?,
+                "backoff_cap_ms" => p.backoff_cap_ms = whole()?,
+                "refresh_every" => match p.on_moved {
+                    OnMoved::PatchSlot { .. } => p.on_moved = OnMoved::PatchSlot { refresh_every: whole()? },
+                    _ => return Err(format!("refresh_every does not apply to preset {id:?}, which does not patch single slots")),
+                },
+                other => return Err(format!("unknown field {other:?} in the policy file")),
+            }
+        }
+        p.validate()?;
+        Ok(p)
+    }
+
     /// Backoff before retry number `retry` (1-based).
     pub fn backoff_ms(&self, retry: u32) -> u32 {
         let shifted = (self.backoff_base_ms as u64) << retry.min(20);
@@ -408,5 +454,32 @@ mod tests {
             ..redis_py()
         };
         assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn policy_files_are_checked() {
+        let p = Policy::from_json(r#"{"preset": "redis-py", "max_sends": 8, "refresh_every": 2}"#)
+            .unwrap();
+        assert_eq!(p.max_sends, 8);
+        assert_eq!(p.on_moved, OnMoved::PatchSlot { refresh_every: 2 });
+        for (text, why) in [
+            (r#"{"preset": "redis-py", "max_sends": -3}"#, "whole number"),
+            (
+                r#"{"preset": "redis-py", "max_sends": 0}"#,
+                "at least one send",
+            ),
+            (r#"{"preset": "nope"}"#, "unknown preset"),
+            (
+                r#"{"preset": "jedis", "refresh_every": 2}"#,
+                "does not apply",
+            ),
+            (r#"{"preset": "go-redis", "backoff_base_ms": 900}"#, "cap"),
+            (r#"{"preset": "redis-py", "ttl": 3}"#, "unknown field"),
+            (r#"["redis-py"]"#, "JSON object"),
+            ("{", "not a policy file"),
+        ] {
+            let e = Policy::from_json(text).unwrap_err();
+            assert!(e.contains(why), "{text}: {e}");
+        }
     }
 }
