@@ -58,9 +58,10 @@
 //! `SLOTSCOPE_SKIP_LIVE=1` is set. Every server the test starts is stopped and its folder removed by
 //! a drop guard, also when the test fails or panics.
 
+#[path = "common/live_cluster.rs"]
+mod live_cluster;
+
 use std::cell::RefCell;
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -71,8 +72,9 @@ use slotscope_sim::keyslot::key_slot;
 use slotscope_sim::layout::placeholder_id;
 use slotscope_sim::{Cluster, ConnId};
 
-const NODES: usize = 3;
-const RANGES: [(u16, u16); NODES] = [(0, 5460), (5461, 10922), (10923, 16383)];
+use live_cluster::{args, free_port, on_path, RespConn};
+
+use live_cluster::{NODES, RANGES};
 const DATA_CONNS: [&str; 2] = ["a", "b"];
 const STEPS: usize = 30;
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -80,96 +82,6 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
 // ---------------------------------------------------------------------------------------------
 // RESP over TCP
 // ---------------------------------------------------------------------------------------------
-
-fn encode(argv: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", argv.len()).into_bytes();
-    for a in argv {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
-}
-
-fn bad_data(msg: String) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, msg)
-}
-
-/// Reads one complete reply and appends its exact bytes to `out`.
-fn read_reply(r: &mut impl BufRead, out: &mut Vec<u8>) -> io::Result<()> {
-    let start = out.len();
-    if r.read_until(b'\n', out)? == 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "connection closed",
-        ));
-    }
-    let line = &out[start..];
-    if line.len() < 3 || !line.ends_with(b"\r\n") {
-        return Err(bad_data(format!("bad RESP line {:?}", line)));
-    }
-    let kind = line[0];
-    let head = String::from_utf8_lossy(&line[1..line.len() - 2]).into_owned();
-    let num = || {
-        head.parse::<i64>()
-            .map_err(|_| bad_data(format!("bad RESP length {head:?}")))
-    };
-    match kind {
-        b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => Ok(()),
-        b'$' | b'=' | b'!' => {
-            let n = num()?;
-            if n >= 0 {
-                let mut body = vec![0; n as usize + 2];
-                r.read_exact(&mut body)?;
-                out.extend_from_slice(&body);
-            }
-            Ok(())
-        }
-        b'*' | b'~' | b'>' | b'%' | b'|' => {
-            let n = num()?;
-            let items = if matches!(kind, b'%' | b'|') {
-                n * 2
-            } else {
-                n
-            };
-            for _ in 0..items.max(0) {
-                read_reply(r, out)?;
-            }
-            Ok(())
-        }
-        _ => Err(bad_data(format!("unknown RESP type {:?}", kind as char))),
-    }
-}
-
-/// One client connection to a real node.
-struct RespConn {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-impl RespConn {
-    fn connect(port: u16) -> io::Result<RespConn> {
-        let stream = TcpStream::connect(("127.0.0.1", port))?;
-        stream.set_nodelay(true)?;
-        stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-        stream.set_write_timeout(Some(Duration::from_secs(20)))?;
-        Ok(RespConn {
-            reader: BufReader::new(stream.try_clone()?),
-            writer: stream,
-        })
-    }
-
-    fn call(&mut self, argv: &[Vec<u8>]) -> io::Result<Vec<u8>> {
-        self.writer.write_all(&encode(argv))?;
-        let mut out = Vec::new();
-        read_reply(&mut self.reader, &mut out)?;
-        Ok(out)
-    }
-}
-
-fn args(parts: &[&str]) -> Vec<Vec<u8>> {
-    parts.iter().map(|p| p.as_bytes().to_vec()).collect()
-}
 
 fn show(bytes: &[u8]) -> String {
     slotscope_sim::resp::escape_bytes(bytes)
@@ -202,46 +114,6 @@ impl Drop for LiveCluster {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| {
-            let p = dir.join(program);
-            p.is_file()
-                && std::fs::metadata(&p)
-                    .map(|m| {
-                        use std::os::unix::fs::PermissionsExt;
-                        m.permissions().mode() & 0o111 != 0
-                    })
-                    .unwrap_or(false)
-        })
-    })
-}
-
-/// A port P such that P and its cluster bus port P+10000 are both free (and not 7000-7002).
-fn free_port(taken: &[u16]) -> u16 {
-    for _ in 0..1000 {
-        let Ok(l) = TcpListener::bind("127.0.0.1:0") else {
-            continue;
-        };
-        let Ok(addr) = l.local_addr() else { continue };
-        let p = addr.port();
-        if p > 55_000 || (7000..=7002).contains(&p) || (17000..=17002).contains(&p) {
-            continue;
-        }
-        if taken
-            .iter()
-            .any(|&t| t == p || t + 10000 == p || p + 10000 == t)
-        {
-            continue;
-        }
-        if TcpListener::bind(("127.0.0.1", p + 10000)).is_err() {
-            continue;
-        }
-        return p;
-    }
-    panic!("no free loopback port pair found");
 }
 
 impl LiveCluster {

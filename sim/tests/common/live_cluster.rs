@@ -404,15 +404,22 @@ pub fn on_path(program: &str) -> bool {
     })
 }
 
-/// A port P such that P and its cluster bus port P+10000 are both free.
-fn free_port(taken: &[u16]) -> u16 {
+/// A port P such that P and its cluster bus port P+10000 are both free (and not 7000-7002,
+/// which people use for clusters of their own).
+pub fn free_port(taken: &[u16]) -> u16 {
     for _ in 0..1000 {
         let Ok(l) = TcpListener::bind("127.0.0.1:0") else {
             continue;
         };
         let Ok(addr) = l.local_addr() else { continue };
         let p = addr.port();
-        if p > 55_000 || taken.iter().any(|&t| t == p || t + 10000 == p) {
+        if p > 55_000 || (7000..=7002).contains(&p) || (17000..=17002).contains(&p) {
+            continue;
+        }
+        if taken
+            .iter()
+            .any(|&t| t == p || t + 10000 == p || p + 10000 == t)
+        {
             continue;
         }
         if TcpListener::bind(("127.0.0.1", p + 10000)).is_err() {
