@@ -1,6 +1,8 @@
 //! The root component: owns the simulation, the request form and the playback state.
 
 use gloo_timers::callback::Timeout;
+use slotscope_sim::policy::Policy;
+use slotscope_sim::smart_client::Counters;
 use slotscope_sim::world::{Action, EntryKind, LogEntry, Request, Scenario, Sim, MAX_KEY_BYTES};
 use slotscope_sim::NodeIdx;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -130,6 +132,7 @@ pub enum Msg {
     ToggleNode(NodeIdx),
     CloseNode,
     Act(Action),
+    SetPolicy(String),
     DismissNotice(usize),
     DismissError,
     WarmUp,
@@ -141,6 +144,8 @@ enum Op {
     Send(Request),
     Step,
     Act(Action),
+    /// Client index and policy id.
+    Policy(usize, String),
 }
 
 /// Applies `op`; an error means the core refused it (or, for a step, that nothing
@@ -150,6 +155,7 @@ fn apply(world: &mut Sim, op: &Op) -> Result<(), String> {
         Op::Send(r) => world.send(r.clone()),
         Op::Step => world.step().then_some(()).ok_or_else(String::new),
         Op::Act(a) => world.act(a.clone()),
+        Op::Policy(i, id) => world.set_policy(*i, id),
     }
 }
 
@@ -162,8 +168,10 @@ fn apply(world: &mut Sim, op: &Op) -> Result<(), String> {
 pub struct App {
     world: Sim,
     /// The preset and key the simulation was built from, and what was done since.
-    base: (Scenario, String),
+    base: (Scenario, String, &'static str),
     ops: Vec<Op>,
+    /// The first client's policy for Reset (from the address, then the picker).
+    policy: &'static str,
     names: Vec<String>,
     scenario: Scenario,
     key: String,
@@ -192,9 +200,12 @@ fn click(ctx: &Context<App>, msg: Msg) -> Callback<MouseEvent> {
 }
 
 impl App {
-    fn fresh_world(scenario: Scenario, key: &str) -> Sim {
+    fn fresh_world(scenario: Scenario, key: &str, policy: &str) -> Sim {
         let key = if key.len() > MAX_KEY_BYTES { "" } else { key };
-        Sim::new(scenario, key)
+        let mut world = Sim::new(scenario, key);
+        // The policy was checked against the core's presets when it was chosen.
+        let _ = world.set_policy(0, policy);
+        world
     }
 
     /// Applies `op` and remembers it for Back.
@@ -284,8 +295,8 @@ impl App {
 
     fn rebuild(&mut self) {
         self.pause();
-        self.world = Self::fresh_world(self.scenario, &self.key);
-        self.base = (self.scenario, self.key.clone());
+        self.world = Self::fresh_world(self.scenario, &self.key, self.policy);
+        self.base = (self.scenario, self.key.clone(), self.policy);
         self.ops.clear();
         self.error = None;
         self.world_changed();
@@ -321,13 +332,14 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let props = ctx.props();
         let values = if props.query.is_empty() {
-            vec![None, None]
+            vec![None, None, None]
         } else {
-            crate::dom::query_values(&props.query, &["scenario", "key"])
+            crate::dom::query_values(&props.query, &["scenario", "key", "policy"])
         };
         let start = resolve(
             values.first().cloned().flatten().as_deref(),
             values.get(1).cloned().flatten().as_deref(),
+            values.get(2).cloned().flatten().as_deref(),
         );
         for n in &start.notices {
             crate::dom::warn(&format!(
@@ -335,11 +347,12 @@ impl Component for App {
                 n.param, n.text
             ));
         }
-        let world = Self::fresh_world(start.scenario, &start.key);
+        let world = Self::fresh_world(start.scenario, &start.key, start.policy);
         let mut app = App {
             world,
-            base: (start.scenario, start.key.clone()),
+            base: (start.scenario, start.key.clone(), start.policy),
             ops: Vec::new(),
+            policy: start.policy,
             names: Vec::new(),
             scenario: start.scenario,
             key: start.key,
@@ -432,7 +445,7 @@ impl Component for App {
             Msg::Back => {
                 self.pause();
                 if self.ops.pop().is_some() {
-                    let mut world = Self::fresh_world(self.base.0, &self.base.1);
+                    let mut world = Self::fresh_world(self.base.0, &self.base.1, self.base.2);
                     for op in &self.ops {
                         let _ = apply(&mut world, op);
                     }
@@ -470,6 +483,19 @@ impl Component for App {
                 }
                 self.world_changed();
             }
+            Msg::SetPolicy(id) => {
+                let i = self.world.active_client();
+                match self.record(Op::Policy(i, id)) {
+                    Ok(()) => {
+                        self.error = None;
+                        if i == 0 {
+                            self.policy = self.world.clients()[0].policy_id;
+                        }
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+                self.world_changed();
+            }
             Msg::DismissNotice(i) => {
                 if i < self.notices.len() {
                     self.notices.remove(i);
@@ -480,7 +506,7 @@ impl Component for App {
                 // Play the form's request once on a copy and build its view, so the
                 // browser has compiled that code before the first real Send (lazy
                 // compilation made the first click several times slower than later ones).
-                let mut copy = Self::fresh_world(self.base.0, &self.base.1);
+                let mut copy = Self::fresh_world(self.base.0, &self.base.1, self.base.2);
                 if copy.send(self.request()).is_ok() {
                     copy.finish();
                 }
@@ -673,8 +699,51 @@ impl App {
 
     fn view_client(&self, ctx: &Context<Self>, key_slot: u16) -> Html {
         let fresh = self.world.map_up_to_date();
+        let clients = self.world.clients();
+        let Some(client) = clients.get(self.world.active_client()) else {
+            return Html::default();
+        };
+        let mut opts = String::new();
+        for p in Policy::presets() {
+            opts.push_str(&format!(
+                r#"<option value="{}"{}>{} ({})</option>"#,
+                esc(p.id),
+                if p.id == client.policy_id {
+                    " selected"
+                } else {
+                    ""
+                },
+                esc(p.name),
+                esc(p.library)
+            ));
+        }
+        let picker = el("div")
+            .c("field policy-field")
+            .k(el("label").at("for", "policy").t("Client policy").h())
+            .k(el("select")
+                .at("id", "policy")
+                .at("aria-describedby", "policy-info")
+                .change(ctx.link().callback(|e: Event| {
+                    let s: HtmlSelectElement = e.target_unchecked_into();
+                    Msg::SetPolicy(s.value())
+                }))
+                .raw(opts)
+                .h())
+            .h();
+        let mut info = format!(
+            r#"<div id="policy-info" class="policy-info"><p class="policy">{}</p>"#,
+            esc(client.summary)
+        );
+        if !client.deviations.is_empty() {
+            info.push_str(&format!(
+                r#"<p class="deviations"><span class="lbl">Model limits: </span>{}</p>"#,
+                esc(client.deviations)
+            ));
+        }
+        info.push_str("</div>");
+        info.push_str(&counters_table(&client.counters));
         let body = format!(
-            r#"<div class="client-head">{}<div><h2 id="client-title">Smart client</h2><p class="mapstate {}"><span aria-hidden="true">{}</span>{}</p></div></div><p class="policy"><span class="lbl">Policy: </span>{}</p><div class="map-wrap" tabindex="0" role="region" aria-label="The client's slot map">{}</div>"#,
+            r#"<div class="client-head">{}<div><h2 id="client-title">Smart client</h2><p class="mapstate {}"><span aria-hidden="true">{}</span>{}</p></div></div>"#,
             markup::ICON_CLIENT,
             if fresh { "fresh" } else { "outdated" },
             if fresh { "✓ " } else { "⚠ " },
@@ -683,13 +752,18 @@ impl App {
             } else {
                 "Map: outdated"
             },
-            esc(&self.world.policy_name()),
+        );
+        let map = format!(
+            r#"<div class="map-wrap" tabindex="0" role="region" aria-label="The client's slot map">{}</div>"#,
             markup::map_table(&self.world.map(), key_slot, &self.names)
         );
         el("section")
             .c("client panel")
             .at("aria-labelledby", "client-title")
             .raw(body)
+            .k(picker)
+            .raw(info)
+            .raw(map)
             .k(button(
                 "Refresh map (CLUSTER SLOTS)",
                 click(ctx, Msg::Act(Action::RefreshMap)),
@@ -1003,4 +1077,38 @@ impl App {
         }
         out.raw(markup::node_keys(n)).h()
     }
+}
+
+/// `n / d` with one decimal, by integer arithmetic (no float formatting code).
+fn tenths(n: u64, d: u64) -> String {
+    if d == 0 {
+        return "0".into();
+    }
+    let t = (n * 10 + d / 2) / d;
+    format!("{}.{}", t / 10, t % 10)
+}
+
+/// The client's counters as a small table.
+fn counters_table(c: &Counters) -> String {
+    let rows = [
+        ("Requests", c.requests),
+        ("Hops", c.hops),
+        ("MOVED", c.moved),
+        ("ASK", c.ask),
+        ("TRYAGAIN", c.tryagain),
+        ("Refreshes", c.refreshes),
+    ];
+    let mut s =
+        String::from(r#"<table class="counters"><caption>This client's counters</caption><tbody>"#);
+    for (name, v) in rows {
+        s.push_str(&format!(
+            r#"<tr><th scope="row">{name}</th><td>{}</td></tr>"#,
+            group(v as usize)
+        ));
+    }
+    s.push_str(&format!(
+        r#"<tr><th scope="row">Round trips per request</th><td>{}</td></tr></tbody></table>"#,
+        tenths(c.hops, c.requests)
+    ));
+    s
 }

@@ -6,7 +6,7 @@
 use slotscope::{App, AppProps};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement};
+use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::AppHandle;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -85,6 +85,20 @@ impl Mounted {
         init.set_bubbles(true);
         let ev = Event::new_with_event_init_dict("input", &init).unwrap();
         input.dispatch_event(&ev).unwrap();
+        yew::scheduler::flush().await;
+    }
+
+    fn select(&self, selector: &str) -> HtmlSelectElement {
+        self.find(selector).unwrap().dyn_into().unwrap()
+    }
+
+    async fn choose(&self, selector: &str, value: &str) {
+        let s = self.select(selector);
+        s.set_value(value);
+        let init = EventInit::new();
+        init.set_bubbles(true);
+        let ev = Event::new_with_event_init_dict("change", &init).unwrap();
+        s.dispatch_event(&ev).unwrap();
         yew::scheduler::flush().await;
     }
 }
@@ -232,4 +246,42 @@ async fn a_long_session_renders_only_the_newest_log_lines() {
     // The ready line, 3 lines for the MOVED request (two Steps), 2 for each later one.
     assert_eq!(n + 200, 1 + 3 + 2 * 118);
     assert!(app.text("[role=log] li:last-child").starts_with("Result:"));
+}
+
+#[wasm_bindgen_test]
+async fn the_policy_picker_lists_every_preset_and_shows_the_chosen_one() {
+    let app = Mounted::new("?policy=jedis").await;
+    assert_eq!(app.text("label[for=policy]"), "Client policy");
+    let presets = slotscope_sim::policy::Policy::presets();
+    assert_eq!(app.count("#policy option"), presets.len() as u32);
+    for p in &presets {
+        let opt = app.text(&format!("#policy option[value=\"{}\"]", p.id));
+        assert!(opt.contains(p.name) && opt.contains(p.library), "{opt}");
+    }
+    assert_eq!(app.select("#policy").value(), "jedis");
+    assert_eq!(app.count("[role=status]"), 0);
+    app.choose("#policy", "ioredis").await;
+    assert_eq!(app.select("#policy").value(), "ioredis");
+    let ioredis = slotscope_sim::policy::Policy::preset("ioredis").unwrap();
+    assert!(app.text(".policy-info").contains(ioredis.summary));
+    assert!(app
+        .text("table.counters")
+        .contains("Round trips per request"));
+    // A request counts in the client's table; Back undoes the policy change too.
+    app.click("Send").await;
+    assert!(!app.text("table.counters").contains("Hops0"));
+    app.click("Back").await;
+    app.click("Back").await;
+    app.click("Back").await;
+    assert_eq!(app.select("#policy").value(), "jedis");
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_policy_in_the_address_is_refused_with_a_notice() {
+    let app = Mounted::new("?policy=nope").await;
+    let notice = app.text("[role=status]");
+    assert!(notice.contains("policy \"nope\""), "{notice}");
+    assert_eq!(app.select("#policy").value(), "redis-py");
+    app.click("Dismiss").await;
+    assert_eq!(app.count("[role=status]"), 0);
 }
