@@ -3,7 +3,9 @@
 use gloo_timers::callback::Timeout;
 use slotscope_sim::policy::Policy;
 use slotscope_sim::smart_client::Counters;
-use slotscope_sim::world::{Action, EntryKind, LogEntry, Request, Scenario, Sim, MAX_KEY_BYTES};
+use slotscope_sim::world::{
+    Action, EntryKind, LogEntry, Request, Scenario, Sim, MAX_CLIENTS, MAX_KEY_BYTES,
+};
 use slotscope_sim::NodeIdx;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -133,6 +135,9 @@ pub enum Msg {
     CloseNode,
     Act(Action),
     SetPolicy(String),
+    SetNewPolicy(String),
+    AddClient,
+    SelectClient(usize),
     DismissNotice(usize),
     DismissError,
     WarmUp,
@@ -146,6 +151,10 @@ enum Op {
     Act(Action),
     /// Client index and policy id.
     Policy(usize, String),
+    /// A new client with this policy id.
+    AddClient(String),
+    /// The client that sends and whose map is shown.
+    Select(usize),
 }
 
 /// Applies `op`; an error means the core refused it (or, for a step, that nothing
@@ -156,6 +165,8 @@ fn apply(world: &mut Sim, op: &Op) -> Result<(), String> {
         Op::Step => world.step().then_some(()).ok_or_else(String::new),
         Op::Act(a) => world.act(a.clone()),
         Op::Policy(i, id) => world.set_policy(*i, id),
+        Op::AddClient(id) => world.add_client(id).map(|_| ()),
+        Op::Select(i) => world.select_client(*i),
     }
 }
 
@@ -172,6 +183,8 @@ pub struct App {
     ops: Vec<Op>,
     /// The first client's policy for Reset (from the address, then the picker).
     policy: &'static str,
+    /// The policy the "Add client" control will give the next client.
+    new_policy: String,
     names: Vec<String>,
     scenario: Scenario,
     key: String,
@@ -353,6 +366,7 @@ impl Component for App {
             base: (start.scenario, start.key.clone(), start.policy),
             ops: Vec::new(),
             policy: start.policy,
+            new_policy: "jedis".into(),
             names: Vec::new(),
             scenario: start.scenario,
             key: start.key,
@@ -492,6 +506,23 @@ impl Component for App {
                             self.policy = self.world.clients()[0].policy_id;
                         }
                     }
+                    Err(e) => self.error = Some(e),
+                }
+                self.world_changed();
+            }
+            Msg::SetNewPolicy(id) => self.new_policy = id,
+            Msg::AddClient | Msg::SelectClient(_) => {
+                self.pause();
+                // A request still in flight is played to its end first.
+                while self.world.busy() {
+                    self.step_once();
+                }
+                let op = match msg {
+                    Msg::SelectClient(i) => Op::Select(i),
+                    _ => Op::AddClient(self.new_policy.clone()),
+                };
+                match self.record(op) {
+                    Ok(()) => self.error = None,
                     Err(e) => self.error = Some(e),
                 }
                 self.world_changed();
@@ -743,8 +774,9 @@ impl App {
         info.push_str("</div>");
         info.push_str(&counters_table(&client.counters));
         let body = format!(
-            r#"<div class="client-head">{}<div><h2 id="client-title">Smart client</h2><p class="mapstate {}"><span aria-hidden="true">{}</span>{}</p></div></div>"#,
+            r#"<div class="client-head">{}<div><h2 id="client-title">{}</h2><p class="mapstate {}"><span aria-hidden="true">{}</span>{}</p></div></div>"#,
             markup::ICON_CLIENT,
+            esc(&client.name),
             if fresh { "fresh" } else { "outdated" },
             if fresh { "✓ " } else { "⚠ " },
             if fresh {
@@ -757,9 +789,54 @@ impl App {
             r#"<div class="map-wrap" tabindex="0" role="region" aria-label="The client's slot map">{}</div>"#,
             markup::map_table(&self.world.map(), key_slot, &self.names)
         );
+        let mut tabs = el("div").c("clients").at("role", "group").at(
+            "aria-label",
+            "Clients: the chosen one sends and its map is shown",
+        );
+        for (i, c) in clients.iter().enumerate() {
+            let on = i == self.world.active_client();
+            tabs = tabs.k(el("button")
+                .at("type", "button")
+                .c(if on { "client-tab on" } else { "client-tab" })
+                .at("aria-pressed", if on { "true" } else { "false" })
+                .click(click(ctx, Msg::SelectClient(i)))
+                .s(c.name.clone())
+                .h());
+        }
+        let mut add_opts = String::new();
+        for p in Policy::presets() {
+            add_opts.push_str(&format!(
+                r#"<option value="{}"{}>{}</option>"#,
+                esc(p.id),
+                if p.id == self.new_policy {
+                    " selected"
+                } else {
+                    ""
+                },
+                esc(p.name)
+            ));
+        }
+        let full = clients.len() >= MAX_CLIENTS;
+        let add = el("div")
+            .c("add-client")
+            .k(select(
+                "new-policy",
+                "New client's policy",
+                "field",
+                add_opts,
+                ctx.link().callback(|e: Event| {
+                    let s: HtmlSelectElement = e.target_unchecked_into();
+                    Msg::SetNewPolicy(s.value())
+                }),
+            ))
+            .k(button("Add client", click(ctx, Msg::AddClient))
+                .flag("disabled", full)
+                .h())
+            .h();
         el("section")
             .c("client panel")
             .at("aria-labelledby", "client-title")
+            .k(tabs.k(add).h())
             .raw(body)
             .k(picker)
             .raw(info)

@@ -285,3 +285,46 @@ async fn an_unknown_policy_in_the_address_is_refused_with_a_notice() {
     app.click("Dismiss").await;
     assert_eq!(app.count("[role=status]"), 0);
 }
+
+#[wasm_bindgen_test]
+async fn one_client_learns_from_moved_while_another_keeps_its_old_map() {
+    let app = Mounted::new("").await;
+    app.choose("#speed", "instant").await;
+    // The first client learns slot 9308 (Node 2) from MOVED.
+    app.click("Send").await;
+    assert!(app.text("table.counters").contains("MOVED1"));
+    // A Jedis client joins with an up-to-date map.
+    app.choose("#new-policy", "jedis").await;
+    app.click("Add client").await;
+    assert_eq!(
+        app.button("Client 2 (Jedis)")
+            .get_attribute("aria-pressed")
+            .as_deref(),
+        Some("false")
+    );
+    // Slot 9308 moves to Node 1: both maps are now wrong about it.
+    app.click("Node 2,").await;
+    app.click("Start migrating slot 9308 to Node 1").await;
+    app.click("Move all keys of slot 9308").await;
+    app.click("Finish migration of slot 9308 to Node 1").await;
+    app.click("Send").await;
+    assert!(app.text("table.counters").contains("MOVED2"));
+    assert!(app.text("#key-info").contains("client's map picks Node 1"));
+    // The second client still sends to the old node; its counters are its own.
+    app.click("Client 2 (Jedis)").await;
+    assert_eq!(app.text("#client-title"), "Client 2 (Jedis)");
+    assert_eq!(app.select("#policy").value(), "jedis");
+    assert!(app.text("#key-info").contains("client's map picks Node 2"));
+    assert!(app.text("table.counters").contains("MOVED0"));
+    app.click("Send").await;
+    assert!(app.text("table.counters").contains("MOVED1"));
+    // Back undoes the request hop by hop, then the switch.
+    for _ in 0..8 {
+        if app.text("#client-title") == "Smart client" {
+            break;
+        }
+        app.click("Back").await;
+    }
+    assert_eq!(app.text("#client-title"), "Smart client");
+    assert!(app.text("table.counters").contains("MOVED2"));
+}

@@ -55,3 +55,45 @@ test('bad input: an unknown policy in the address falls back to redis-py with a 
   assertNoConsoleErrors(page);
   await page.close();
 });
+
+const movedCount = (page, n) =>
+  page.waitForFunction((n) => document.querySelector('table.counters')?.textContent.includes(`MOVED${n}`), n);
+
+test('two clients: one learns from MOVED while the other keeps hitting the old node', async () => {
+  const page = await openApp(app);
+  await page.getByLabel('Speed').selectOption('instant');
+  // The first client learns slot 9308 (Node 2) from MOVED.
+  await button(page, 'Send').click();
+  await movedCount(page, 1);
+  // A Jedis client joins with an up-to-date map; then slot 9308 moves from Node 2 to Node 1.
+  await page.getByLabel("New client's policy").selectOption('jedis');
+  await button(page, 'Add client').click();
+  await button(page, 'Client 2 (Jedis)').waitFor();
+  assert.equal(await button(page, 'Smart client').getAttribute('aria-pressed'), 'true');
+  await page.getByRole('button', { name: /^Node 2,/ }).click();
+  await button(page, 'Start migrating slot 9308 to Node 1').click();
+  await page.getByRole('button', { name: /^Move all keys of slot 9308 to Node 1/ }).click();
+  await button(page, 'Finish migration of slot 9308 to Node 1').click();
+  await button(page, 'Close details').click();
+
+  // The first client hits Node 2, gets MOVED and learns Node 1.
+  await button(page, 'Send').click();
+  await movedCount(page, 2);
+  assert.match(await page.locator('#key-info').textContent(), /client's map picks Node 1/);
+  await screenshot(page, 'two-clients-first-learned');
+
+  // The second client never saw that MOVED: its own map still sends slot 9308 to Node 2.
+  await button(page, 'Client 2 (Jedis)').click();
+  await page.getByRole('heading', { name: 'Client 2 (Jedis)' }).waitFor();
+  assert.equal(await button(page, 'Client 2 (Jedis)').getAttribute('aria-pressed'), 'true');
+  assert.equal(await picker(page).inputValue(), 'jedis');
+  assert.match(await page.locator('#key-info').textContent(), /client's map picks Node 2/);
+  assert.equal(await counter(page, 'MOVED'), '0');
+  await button(page, 'Send').click();
+  await movedCount(page, 1);
+  const log = await page.getByRole('log').textContent();
+  assert.match(log, /Client 2 \(Jedis\) → Node 2 \(127\.0\.0\.1:7001\)[^]*MOVED 9308 127\.0\.0\.1:7000/);
+  await screenshot(page, 'two-clients-second-hits-old-node');
+  assertNoConsoleErrors(page);
+  await page.close();
+});
