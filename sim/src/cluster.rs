@@ -179,6 +179,30 @@ impl Cluster {
             .map(|i| i as NodeIdx)
     }
 
+    /// `MIGRATE host port "" 0 5000 KEYS key...` sending `keys` to node `to`.
+    pub fn migrate_argv(&self, to: NodeIdx, keys: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        let target = &self.nodes[to as usize];
+        let mut argv = vec![
+            b"MIGRATE".to_vec(),
+            target.host.clone().into_bytes(),
+            target.port.to_string().into_bytes(),
+            Vec::new(),
+            b"0".to_vec(),
+            b"5000".to_vec(),
+            b"KEYS".to_vec(),
+        ];
+        argv.extend(keys.iter().cloned());
+        argv
+    }
+
+    /// The order in which a finished migration's `SETSLOT NODE` goes out: the target,
+    /// then the source, then every other node.
+    pub fn handover_order(&self, from: NodeIdx, to: NodeIdx) -> Vec<NodeIdx> {
+        let mut order = vec![to, from];
+        order.extend((0..self.nodes.len() as NodeIdx).filter(|n| *n != to && *n != from));
+        order
+    }
+
     /// The node with the given 40-character id, if `from` knows it.
     pub fn known_node_by_id(&self, from: NodeIdx, id: &[u8]) -> Option<NodeIdx> {
         self.nodes[from as usize]

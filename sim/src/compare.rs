@@ -91,17 +91,7 @@ impl Migrator {
             if ks.is_empty() {
                 return;
             }
-            let to_node = &c.nodes[to as usize];
-            let mut argv = vec![
-                b"MIGRATE".to_vec(),
-                to_node.host.clone().into_bytes(),
-                to_node.port.to_string().into_bytes(),
-                Vec::new(),
-                b"0".to_vec(),
-                b"5000".to_vec(),
-                b"KEYS".to_vec(),
-            ];
-            argv.extend(ks.iter().cloned());
+            let argv = c.migrate_argv(to, ks);
             c.execute(admin[from as usize], &argv);
         };
         if step.is_multiple_of(2) {
@@ -123,9 +113,7 @@ impl Migrator {
         } else {
             let ks = keys(c, &self.admin);
             migrate(c, &ks, &self.admin);
-            let mut order = vec![to, from];
-            order.extend((0..c.nodes.len() as NodeIdx).filter(|n| *n != to && *n != from));
-            for n in order {
+            for n in c.handover_order(from, to) {
                 run(
                     c,
                     n,

@@ -925,17 +925,7 @@ impl Sim {
         keys: &[Vec<u8>],
         logged: bool,
     ) -> Reply {
-        let target = &self.cluster.nodes[to as usize];
-        let mut argv = vec![
-            b"MIGRATE".to_vec(),
-            target.host.clone().into_bytes(),
-            target.port.to_string().into_bytes(),
-            Vec::new(),
-            b"0".to_vec(),
-            b"5000".to_vec(),
-            b"KEYS".to_vec(),
-        ];
-        argv.extend(keys.iter().cloned());
+        let argv = self.cluster.migrate_argv(to, keys);
         if logged {
             let why = format!(
                 "{} sends {} key(s) to {} (RESTORE-ASKING there) and deletes them here.",
@@ -1015,11 +1005,7 @@ impl Sim {
                     return Ok(());
                 }
                 let to_id = self.cluster.nodes[to as usize].id.clone().into_bytes();
-                let mut order = vec![to, from];
-                order.extend(
-                    (0..self.cluster.nodes.len() as NodeIdx).filter(|n| *n != to && *n != from),
-                );
-                for n in order {
+                for n in self.cluster.handover_order(from, to) {
                     let argv = vec![
                         b"CLUSTER".to_vec(),
                         b"SETSLOT".to_vec(),
