@@ -466,4 +466,18 @@ impl Cluster {
             .max_by_key(|(_, n)| n.config_epoch)
             .map(|(i, _)| i as NodeIdx)
     }
+
+    /// [`Cluster::serving_owner`] of every slot at once (one pass over each node's view;
+    /// on equal epochs the later node wins, as there).
+    pub fn serving_owners(&self) -> Vec<Option<NodeIdx>> {
+        let mut best: Vec<Option<(NodeIdx, u64)>> = vec![None; SLOTS];
+        for (i, n) in self.nodes.iter().enumerate() {
+            for (s, &o) in n.owners.iter().enumerate() {
+                if o as usize == i && best[s].is_none_or(|(_, e)| n.config_epoch >= e) {
+                    best[s] = Some((o, n.config_epoch));
+                }
+            }
+        }
+        best.into_iter().map(|b| b.map(|(o, _)| o)).collect()
+    }
 }

@@ -121,6 +121,7 @@ mod scale_tests {
         let conn = c.connect(0);
         // slot 12182 ("foo") belongs to node 743 (16384/1000 slots each, rounded).
         let owner = c.serving_owner(12182).unwrap();
+        assert_eq!(c.serving_owners()[12182], Some(owner));
         let reply = c.execute(conn, &split("GET foo"));
         let expected = format!("MOVED 12182 127.0.0.1:{}", 7000 + owner);
         assert_eq!(reply, crate::resp::Reply::err(expected));

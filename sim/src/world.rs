@@ -1217,18 +1217,7 @@ impl Sim {
     /// The key calculator: slot, tag, owner and same-slot group of each key (one per
     /// line or separated by spaces).
     pub fn key_table(&self, text: &str) -> Vec<KeyRow> {
-        let mut truth = vec![crate::node::NO_OWNER; crate::keyslot::SLOTS];
-        let mut epoch = vec![0u64; crate::keyslot::SLOTS];
-        for (i, n) in self.cluster.nodes.iter().enumerate() {
-            for (s, &o) in n.owners.iter().enumerate() {
-                if o as usize == i
-                    && (truth[s] == crate::node::NO_OWNER || n.config_epoch > epoch[s])
-                {
-                    truth[s] = o;
-                    epoch[s] = n.config_epoch;
-                }
-            }
-        }
+        let truth = self.cluster.serving_owners();
         let mut groups: std::collections::HashMap<u16, usize> = std::collections::HashMap::new();
         text.split(['\n', ' ', '\t', '\r'])
             .filter(|k| !k.is_empty())
@@ -1236,12 +1225,11 @@ impl Sim {
                 let info = analyze(k.as_bytes());
                 let next = groups.len();
                 let group = *groups.entry(info.slot).or_insert(next);
-                let o = truth[info.slot as usize];
                 KeyRow {
                     key: k.to_string(),
                     slot: info.slot,
                     tag: info.tag,
-                    owner: (o != crate::node::NO_OWNER).then_some(o),
+                    owner: truth[info.slot as usize],
                     group,
                 }
             })
@@ -1519,5 +1507,8 @@ mod import_tests {
         assert_eq!(rows[2].slot, 9308);
         assert_eq!(rows[2].owner, Some(1));
         assert_eq!(rows[0].tag, Some(1..7));
+        let all = w.cluster().serving_owners();
+        assert!((0..crate::keyslot::SLOTS as u16)
+            .all(|s| all[s as usize] == w.cluster().serving_owner(s)));
     }
 }
