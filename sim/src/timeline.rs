@@ -123,9 +123,10 @@ impl World {
     /// future is dropped first (and the log says so). Refused operations change
     /// nothing; operations that do nothing (a step while idle) are not recorded.
     fn perform(&mut self, op: Op) -> Result<bool, String> {
+        // Sim's operations check everything before they change anything, so a refused
+        // or idle operation leaves the state as it was: apply in place.
         let before = self.sim.pushed();
-        let mut next = self.sim.clone();
-        let did = apply(&mut next, &op)?;
+        let did = apply(&mut self.sim, &op)?;
         if !did {
             return Ok(false);
         }
@@ -140,11 +141,10 @@ impl World {
                 self.pos
             )));
         }
-        let fresh = next.pushed() - before;
-        let recent = next.recent_log();
+        let fresh = self.sim.pushed() - before;
+        let recent = self.sim.recent_log();
         self.full_log
             .extend_from_slice(&recent[recent.len().saturating_sub(fresh)..]);
-        self.sim = next;
         self.ops.push(op);
         self.pos += 1;
         self.log_len.push(self.full_log.len());
@@ -562,11 +562,17 @@ mod tests {
     #[test]
     fn refused_operations_change_nothing() {
         let mut w = moved_world();
+        let before = (w.recent_log().to_vec(), w.map(), w.clients(), w.nodes());
         assert!(w.set_policy(0, "nope").is_err());
+        assert!(w.act(Action::FinishMigration { slot: 7 }).is_err());
         assert!(w.send(Request::Get("x".repeat(70_000))).is_err());
         assert_eq!(w.timeline_len(), 0);
         assert!(!w.step());
         assert_eq!(w.timeline_len(), 0);
+        assert_eq!(
+            (w.recent_log().to_vec(), w.map(), w.clients(), w.nodes()),
+            before
+        );
     }
 
     #[test]
