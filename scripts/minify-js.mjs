@@ -1,0 +1,40 @@
+// Trunk post-build hook: minifies the JavaScript that wasm-bindgen wrote (Trunk's own
+// minifier gives up on `export default`), then updates the page's integrity hashes for
+// the files it changed. Every reader downloads this JavaScript, so it counts toward the
+// page-weight budget (e2e/budget.mjs).
+// Runs from Trunk with TRUNK_STAGING_DIR set; `node scripts/minify-js.mjs <dir>` also works.
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { minify } = createRequire(path.join(repo, 'e2e', 'package.json'))('terser');
+const dir = process.argv[2] ?? process.env.TRUNK_STAGING_DIR;
+if (!dir) {
+  console.error('minify-js: no directory (TRUNK_STAGING_DIR unset)');
+  process.exit(1);
+}
+// Release builds only: debug builds stay readable.
+if (process.env.TRUNK_PROFILE && process.env.TRUNK_PROFILE !== 'release') process.exit(0);
+
+const htmlPath = path.join(dir, 'index.html');
+let html = fs.readFileSync(htmlPath, 'utf8');
+for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.js'))) {
+  const file = path.join(dir, name);
+  const source = fs.readFileSync(file, 'utf8');
+  // The page's module exports its bindings; the tools module is a classic worker script.
+  const module = /^\s*export\s|\nexport\s/.test(source);
+  const out = await minify(source, { module, compress: { passes: 2 }, mangle: true });
+  if (!out.code || out.code.length >= source.length) continue;
+  fs.writeFileSync(file, out.code);
+  const sri = 'sha384-' + crypto.createHash('sha384').update(out.code).digest('base64');
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  html = html.replace(
+    new RegExp(`(href=["']?[^"' >]*${escaped}["']?[^>]*?integrity=["']?)sha384-[A-Za-z0-9+/=]+`, 'g'),
+    `$1${sri}`,
+  );
+  console.log(`minify-js: ${name} ${source.length} -> ${out.code.length} B`);
+}
+fs.writeFileSync(htmlPath, html);
