@@ -57,13 +57,13 @@ CHROMEDRIVER=/usr/bin/chromedriver limit 900 cargo test -p slotscope --target wa
 section "release build: trunk build --release --dist $E2E_DIST"
 trunk build --release --dist "$E2E_DIST"
 
-section "page-weight budget: gzip -9 of HTML + JS + WASM + CSS <= 150 KB"
+section "download budgets: gzip -9 of HTML + JS + WASM + CSS <= 150 KB for the page, and for the tools module"
 node e2e/budget.mjs "$E2E_DIST"
 
 section "end-to-end tests: node --test e2e/tests/"
 (cd e2e && SLOTSCOPE_DIST="$REPO/$E2E_DIST" limit 900 node --test --test-concurrency=1 tests/)
 
-section "benchmark (informational; targets 300 ms to Send enabled, 16 ms click to first log entry)"
+section "benchmark (informational; targets 300 ms to Send enabled, 16 ms click to first log entry, 150 ms per 10,000-request workload)"
 limit 300 node e2e/bench.mjs "$E2E_DIST"
 
 printf '    (%s: %d s)\n' "$section_name" $((SECONDS - section_start))

@@ -141,6 +141,7 @@ pub enum Msg {
     DismissNotice(usize),
     DismissError,
     WarmUp,
+    Compare(crate::compare::Msg),
 }
 
 /// What a person did to the simulation since its preset was built.
@@ -205,6 +206,8 @@ pub struct App {
     details_heading: NodeRef,
     node_buttons: Vec<NodeRef>,
     sync_url: bool,
+    /// The comparison view (runs in the tools worker).
+    compare: crate::compare::Compare,
 }
 
 /// One click handler shape for every button (keeps the WebAssembly small).
@@ -386,6 +389,7 @@ impl Component for App {
             details_heading: NodeRef::default(),
             node_buttons: Vec::new(),
             sync_url: props.sync_url,
+            compare: Default::default(),
         };
         app.world_changed();
         app
@@ -533,6 +537,7 @@ impl Component for App {
                 }
             }
             Msg::DismissError => self.error = None,
+            Msg::Compare(m) => return self.compare.update(ctx.link(), m),
             Msg::WarmUp => {
                 // Play the form's request once on a copy and build its view, so the
                 // browser has compiled that code before the first real Send (lazy
@@ -634,6 +639,7 @@ impl Component for App {
                         .h())
                     .h())
                 .h())
+            .k(self.compare.view(ctx.link()))
             .k(el("footer").c("foot").raw(markup::FOOTER.into()).h())
             .h()
     }

@@ -3,10 +3,12 @@
 //! replies and reasons all come from the simulation core.
 
 pub mod app;
+pub mod compare;
 pub mod dom;
 pub mod h;
 pub mod markup;
 pub mod text;
+pub mod tools;
 pub mod url;
 
 pub use app::{App, AppProps};

@@ -15,15 +15,7 @@ pub fn clip(s: &str, max: usize) -> String {
 
 /// 65536 -> "65,536".
 pub fn group(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    slotscope_sim::explain::group(n as u64)
 }
 
 /// "5001-9307", or "9308" for a one-slot range.

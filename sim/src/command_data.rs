@@ -68,7 +68,7 @@ pub(crate) fn run(
             }
             Reply::ok()
         }
-        _ => unreachable!("not a data command: {cmd:?}"),
+        _ => unreachable!("not a data command"),
     }
 }
 

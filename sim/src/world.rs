@@ -812,7 +812,7 @@ impl Sim {
             return Err(format!("At most {MAX_CLIENTS} clients at once."));
         }
         let policy = Policy::preset(policy_id)
-            .ok_or_else(|| format!("Unknown client policy {policy_id:?}."))?;
+            .ok_or_else(|| format!("Unknown client policy \"{policy_id}\"."))?;
         let n = self.clients.len();
         let name = format!("Client {} ({})", n + 1, policy.name);
         let cluster = &self.cluster;
@@ -827,7 +827,7 @@ impl Sim {
     /// refused and the previous policy stays.
     pub fn set_policy(&mut self, i: usize, policy_id: &str) -> Result<(), String> {
         let policy = Policy::preset(policy_id).ok_or_else(|| {
-            format!("Unknown client policy {policy_id:?}; the previous policy stays.")
+            format!("Unknown client policy \"{policy_id}\"; the previous policy stays.")
         })?;
         policy.validate()?;
         if i >= self.clients.len() {

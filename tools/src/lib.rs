@@ -1,0 +1,78 @@
+//! slotscope's tools module. The page starts without it and loads it into a Web Worker
+//! the first time a person opens a tool (the policy comparison, later the import panel),
+//! so a docs page that only shows the redirection widget never downloads this code, and
+//! long runs never freeze the page.
+//!
+//! The worker script (`static/tools-worker.js`) passes each request to [`handle`] and
+//! posts the answer back. Requests and answers are plain text: the first line names the
+//! tool, the rest are `name=value` lines; the answer is an HTML fragment for the panel
+//! (built here, every dynamic text escaped), or a line starting with `error:`.
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+pub mod compare_view;
+mod html;
+
+/// Answers one request (see the crate documentation for the format).
+#[wasm_bindgen]
+pub fn handle(request: &str) -> String {
+    let (tool, rest) = request.split_once('\n').unwrap_or((request, ""));
+    let args = Args::parse(rest);
+    let answer = match tool.trim() {
+        "compare" => compare_view::answer(&args),
+        "policy" => compare_view::describe_file(&args),
+        other => Err(format!("unknown tool {:?}", html::clip(other, 40))),
+    };
+    answer.unwrap_or_else(|e| format!("error: {e}"))
+}
+
+/// The `name=value` lines of a request, in order (a name may repeat).
+pub struct Args(Vec<(String, String)>);
+
+impl Args {
+    /// Reads `name=value` lines; other lines are ignored.
+    pub fn parse(text: &str) -> Args {
+        Args(
+            text.lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `name` as a whole number in `lo..=hi`, or `default` when absent.
+    pub fn number(
+        &self,
+        name: &str,
+        default: usize,
+        lo: usize,
+        hi: usize,
+    ) -> Result<usize, String> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+                _ => Err(format!(
+                    "{name} must be a whole number from {lo} to {hi}, not {:?}",
+                    html::clip(v, 40)
+                )),
+            },
+        }
+    }
+}
