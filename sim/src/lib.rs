@@ -13,6 +13,7 @@ mod command_cluster;
 mod command_data;
 mod command_migrate;
 pub mod compare;
+pub mod exchange;
 pub mod explain;
 pub mod import;
 pub mod json;

@@ -5,7 +5,9 @@
 
 use std::ops::Deref;
 
+use crate::import::Topology;
 use crate::json::Json;
+use crate::transcript::Step;
 use crate::world::{note, Action, EntryKind, LogEntry, Request, Scenario, Sim, LOG_LIMIT};
 
 /// Name and version of the save-file format.
@@ -14,10 +16,10 @@ pub const SAVE_FORMAT: &str = "slotscope-save/1";
 /// Where a world started.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
-    /// A preset and its key.
-    Preset(Scenario, String),
-    /// A pasted topology (its text).
-    Topology(String),
+    /// A preset, its key and the first client's policy id.
+    Preset(Scenario, String, String),
+    /// A pasted topology.
+    Topology(Topology),
 }
 
 /// Operations are checkpointed every this many steps.
@@ -38,8 +40,8 @@ pub enum Op {
     SetPolicy(usize, String),
     /// Choose the client that sends.
     SelectClient(usize),
-    /// Load a recording to replay.
-    LoadRecording(String),
+    /// Load a (parsed) recording to replay.
+    LoadRecording(Vec<Step>),
     /// Replay one recorded step.
     ReplayStep,
 }
@@ -72,7 +74,7 @@ fn apply(sim: &mut Sim, op: &Op) -> Result<bool, String> {
         Op::AddClient(id) => sim.add_client(id).map(|_| true),
         Op::SetPolicy(i, id) => sim.set_policy(*i, id).map(|_| true),
         Op::SelectClient(i) => sim.select_client(*i).map(|_| true),
-        Op::LoadRecording(text) => sim.load_recording(text).map(|_| true),
+        Op::LoadRecording(steps) => sim.load_steps(steps.clone()).map(|_| true),
         Op::ReplayStep => Ok(sim.replay_step()),
     }
 }
@@ -94,24 +96,38 @@ impl World {
 
     /// Builds a preset (see [`Sim::new`]).
     pub fn new(scenario: Scenario, key: &str) -> World {
-        World::start(
-            Sim::new(scenario, key),
-            Origin::Preset(scenario, key.to_string()),
-        )
+        World::with_policy(scenario, key, "redis-py").unwrap_or_else(|_| {
+            World::start(
+                Sim::new(scenario, key),
+                Origin::Preset(scenario, key.to_string(), "redis-py".into()),
+            )
+        })
     }
 
-    /// A world on a pasted topology; errors name the line and the reason.
-    pub fn from_topology(text: &str) -> Result<World, String> {
-        let imported = crate::import::import(text)?;
+    /// Builds a preset whose first client has policy `policy_id` from the start (not a
+    /// step of the timeline). Unknown policies are refused.
+    pub fn with_policy(scenario: Scenario, key: &str, policy_id: &str) -> Result<World, String> {
+        let mut sim = Sim::new(scenario, key);
+        sim.set_policy(0, policy_id)?;
         Ok(World::start(
-            Sim::from_import(imported),
-            Origin::Topology(text.to_string()),
+            sim,
+            Origin::Preset(scenario, key.to_string(), policy_id.to_string()),
         ))
     }
 
-    /// A world on an already parsed topology (it cannot be saved: its text is unknown).
-    pub fn from_import(imported: crate::import::Imported) -> World {
-        World::start(Sim::from_import(imported), Origin::Topology(String::new()))
+    /// A world on a parsed topology ([`crate::import::parse`]); refused with the reason
+    /// when it cannot become a cluster.
+    pub fn from_topology(topology: Topology) -> Result<World, String> {
+        let imported = topology.clone().build()?;
+        Ok(World::start(
+            Sim::from_import(imported),
+            Origin::Topology(topology),
+        ))
+    }
+
+    /// A world on pasted topology text; errors name the line and the reason.
+    pub fn from_topology_text(text: &str) -> Result<World, String> {
+        World::from_topology(crate::import::parse(text).map_err(|e| e.to_string())?)
     }
 
     /// Where this world started.
@@ -194,9 +210,9 @@ impl World {
         self.perform(Op::SelectClient(i)).map(|_| ())
     }
 
-    /// Loads a recording to replay; returns its number of steps.
-    pub fn load_recording(&mut self, text: &str) -> Result<usize, String> {
-        self.perform(Op::LoadRecording(text.to_string()))?;
+    /// Loads parsed recording steps to replay; returns their number.
+    pub fn load_recording(&mut self, steps: Vec<Step>) -> Result<usize, String> {
+        self.perform(Op::LoadRecording(steps))?;
         Ok(self.sim.recording_left())
     }
 
@@ -293,11 +309,15 @@ impl World {
     /// as a JSON save file.
     pub fn export_json(&self) -> String {
         let origin = match &self.origin {
-            Origin::Preset(sc, key) => Json::Obj(vec![
+            Origin::Preset(sc, key, policy) => Json::Obj(vec![
                 ("scenario".into(), Json::Str(sc.id().into())),
                 ("key".into(), Json::Str(key.clone())),
+                ("policy".into(), Json::Str(policy.clone())),
             ]),
-            Origin::Topology(text) => Json::Obj(vec![("topology".into(), Json::Str(text.clone()))]),
+            Origin::Topology(t) => Json::Obj(vec![(
+                "topology".into(),
+                crate::exchange::topology_to_json(t),
+            )]),
         };
         Json::Obj(vec![
             ("format".into(), Json::Str(SAVE_FORMAT.into())),
@@ -321,16 +341,19 @@ impl World {
             ));
         }
         let origin = v.get("origin").ok_or("the save file has no \"origin\"")?;
-        let mut w = if let Some(t) = origin.get("topology").and_then(Json::as_str) {
-            if t.is_empty() {
-                return Err("this save file's topology text is missing".into());
-            }
+        let mut w = if let Some(t) = origin.get("topology") {
+            let t = crate::exchange::topology_from_json(t)
+                .map_err(|e| format!("the save file's topology: {e}"))?;
             World::from_topology(t)?
         } else {
             let id = origin.get("scenario").and_then(Json::as_str).unwrap_or("");
-            let sc = Scenario::parse(id).ok_or_else(|| format!("unknown scenario {id:?}"))?;
+            let sc = Scenario::parse(id).ok_or_else(|| format!("unknown scenario \"{id}\""))?;
             let key = origin.get("key").and_then(Json::as_str).unwrap_or("");
-            World::new(sc, key)
+            let policy = origin
+                .get("policy")
+                .and_then(Json::as_str)
+                .unwrap_or("redis-py");
+            World::with_policy(sc, key, policy)?
         };
         let Some(Json::Arr(ops)) = v.get("ops") else {
             return Err("the save file has no \"ops\" list".into());
@@ -411,7 +434,10 @@ fn op_to_json(op: &Op) -> Json {
         Op::AddClient(id) => strs(&["add-client", id]),
         Op::SetPolicy(i, id) => Json::Arr(vec![t("set-policy"), n(*i), t(id)]),
         Op::SelectClient(i) => Json::Arr(vec![t("select-client"), n(*i)]),
-        Op::LoadRecording(text) => strs(&["load-recording", text]),
+        Op::LoadRecording(steps) => Json::Arr(vec![
+            t("load-recording"),
+            crate::exchange::steps_to_json(steps),
+        ]),
         Op::ReplayStep => strs(&["replay-step"]),
     }
 }
@@ -471,7 +497,9 @@ fn op_from_json(v: &Json) -> Result<Op, String> {
         "add-client" => Op::AddClient(s(1)?.into()),
         "set-policy" => Op::SetPolicy(u(1)?, s(2)?.into()),
         "select-client" => Op::SelectClient(u(1)?),
-        "load-recording" => Op::LoadRecording(s(1)?.into()),
+        "load-recording" => Op::LoadRecording(crate::exchange::steps_from_json(
+            items.get(1).ok_or("item 2 must be the recording")?,
+        )?),
         "replay-step" => Op::ReplayStep,
         other => return Err(format!("unknown step {other:?}")),
     })

@@ -1085,6 +1085,11 @@ impl Sim {
     /// reason; the state stays as it was.
     pub fn load_recording(&mut self, text: &str) -> Result<usize, String> {
         let steps = crate::transcript::parse_recording(text).map_err(|e| e.to_string())?;
+        self.load_steps(steps)
+    }
+
+    /// Loads already parsed recording steps (see [`Sim::load_recording`]).
+    pub fn load_steps(&mut self, steps: Vec<crate::transcript::Step>) -> Result<usize, String> {
         for st in &steps {
             if self.addr_node(&st.node).is_none() {
                 return Err(format!(
@@ -1476,10 +1481,11 @@ mod import_tests {
 
     #[test]
     fn replays_a_redis_cli_transcript_and_marks_differences() {
-        let mut w = World::from_import(crate::import::import(NODES).unwrap());
+        let mut w = World::from_topology_text(NODES).unwrap();
         assert_eq!(w.names().len(), 3);
         let transcript = "127.0.0.1:7000> SET foo bar\n-> Redirected to slot [12182] located at 127.0.0.1:7002\nOK\n127.0.0.1:7002> GET foo\n\"baz\"\n";
-        assert_eq!(w.load_recording(transcript), Ok(2));
+        let steps = crate::transcript::parse_recording(transcript).unwrap();
+        assert_eq!(w.load_recording(steps), Ok(2));
         assert!(w.replay_step());
         assert!(w.replay_step());
         assert!(!w.replay_step());
@@ -1491,10 +1497,13 @@ mod import_tests {
         let marked: Vec<_> = w.log().iter().filter_map(|e| e.mismatch.clone()).collect();
         assert_eq!(marked.len(), 1);
         assert!(marked[0].contains("\\\"baz\\\""), "{}", marked[0]);
-        assert!(w
-            .load_recording("10.1.1.1:1> GET a\n")
-            .unwrap_err()
-            .contains("line 1"));
+        let elsewhere = crate::transcript::parse_recording("10.1.1.1:1> GET a\n").unwrap();
+        assert!(w.load_recording(elsewhere).unwrap_err().contains("line 1"));
+        // Saved and loaded back, the replayed session is the same.
+        let saved = w.export_json();
+        let back = World::import_json(&saved).unwrap();
+        assert_eq!(back.log(), w.log());
+        assert_eq!(back.export_json(), saved);
     }
 
     #[test]
