@@ -5,13 +5,15 @@
 //!
 //! The worker script (`static/tools-worker.js`) passes each request to [`handle`] and
 //! posts the answer back. Requests and answers are plain text: the first line names the
-//! tool, the rest are `name=value` lines; the answer is an HTML fragment for the panel
-//! (built here, every dynamic text escaped), or a line starting with `error:`.
+//! tool, the rest are `name=value` lines (the key calculator's keys follow a `---`
+//! line); the answer is an HTML fragment for the panel (built here, every dynamic text
+//! escaped), or a line starting with `error:`.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
 pub mod compare_view;
 mod html;
+pub mod keys_view;
 
 /// Answers one request (see the crate documentation for the format).
 #[wasm_bindgen]
@@ -21,6 +23,7 @@ pub fn handle(request: &str) -> String {
     let answer = match tool.trim() {
         "compare" => compare_view::answer(&args),
         "policy" => compare_view::describe_file(&args),
+        "keys" => keys_view::answer(request),
         other => Err(format!("unknown tool {:?}", html::clip(other, 40))),
     };
     answer.unwrap_or_else(|e| format!("error: {e}"))
