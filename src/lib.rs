@@ -23,3 +23,8 @@ pub fn start() {
     };
     yew::Renderer::<App>::with_props(props).render();
 }
+
+/// The page's allocator (see Cargo.toml).
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
