@@ -4,7 +4,7 @@ use gloo_timers::callback::Timeout;
 use slotscope_sim::policy::Policy;
 use slotscope_sim::smart_client::Counters;
 use slotscope_sim::world::{
-    Action, EntryKind, LogEntry, Request, Scenario, Sim, MAX_CLIENTS, MAX_KEY_BYTES,
+    Action, EntryKind, LogEntry, Request, Scenario, World, MAX_CLIENTS, MAX_KEY_BYTES,
 };
 use slotscope_sim::NodeIdx;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -130,6 +130,9 @@ pub enum Msg {
     TogglePlay,
     Tick,
     Back,
+    Forward,
+    /// Go to this step of the timeline.
+    Seek(usize),
     Reset,
     ToggleNode(NodeIdx),
     CloseNode,
@@ -144,44 +147,11 @@ pub enum Msg {
     Compare(crate::compare::Msg),
 }
 
-/// What a person did to the simulation since its preset was built.
-#[derive(Clone)]
-enum Op {
-    Send(Request),
-    Step,
-    Act(Action),
-    /// Client index and policy id.
-    Policy(usize, String),
-    /// A new client with this policy id.
-    AddClient(String),
-    /// The client that sends and whose map is shown.
-    Select(usize),
-}
-
-/// Applies `op`; an error means the core refused it (or, for a step, that nothing
-/// was in flight) and nothing changed.
-fn apply(world: &mut Sim, op: &Op) -> Result<(), String> {
-    match op {
-        Op::Send(r) => world.send(r.clone()),
-        Op::Step => world.step().then_some(()).ok_or_else(String::new),
-        Op::Act(a) => world.act(a.clone()),
-        Op::Policy(i, id) => world.set_policy(*i, id),
-        Op::AddClient(id) => world.add_client(id).map(|_| ()),
-        Op::Select(i) => world.select_client(*i),
-    }
-}
-
-/// The root component.
-///
-/// Back rebuilds the preset and replays every operation but the last (the core is
-/// deterministic). This keeps both the core's timeline `World` (its replay of recorded
-/// sessions and imports costs about 26 KB gzip) and cloning the simulation (about
-/// 3 KB) out of the page, whose whole weight budget is 150 KB gzip.
+/// The root component. The core's [`World`] records every step, so Back, Forward and
+/// the timeline slider move through history, and acting after going back starts a new
+/// branch.
 pub struct App {
-    world: Sim,
-    /// The preset and key the simulation was built from, and what was done since.
-    base: (Scenario, String, &'static str),
-    ops: Vec<Op>,
+    world: World,
     /// The first client's policy for Reset (from the address, then the picker).
     policy: &'static str,
     /// The policy the "Add client" control will give the next client.
@@ -211,31 +181,22 @@ pub struct App {
 }
 
 /// One click handler shape for every button (keeps the WebAssembly small).
-fn click(ctx: &Context<App>, msg: Msg) -> Callback<MouseEvent> {
+pub(crate) fn click(ctx: &Context<App>, msg: Msg) -> Callback<MouseEvent> {
     ctx.link().callback(move |_| msg.clone())
 }
 
 impl App {
-    fn fresh_world(scenario: Scenario, key: &str, policy: &str) -> Sim {
+    fn fresh_world(scenario: Scenario, key: &str, policy: &str) -> World {
         let key = if key.len() > MAX_KEY_BYTES { "" } else { key };
-        let mut world = Sim::new(scenario, key);
         // The policy was checked against the core's presets when it was chosen.
-        let _ = world.set_policy(0, policy);
-        world
-    }
-
-    /// Applies `op` and remembers it for Back.
-    fn record(&mut self, op: Op) -> Result<(), String> {
-        apply(&mut self.world, &op)?;
-        self.ops.push(op);
-        Ok(())
+        World::with_policy(scenario, key, policy).unwrap_or_else(|_| World::new(scenario, key))
     }
 
     /// Re-reads what depends on the world after it changed.
     fn world_changed(&mut self) {
-        let log = self.world.recent_log();
+        let log = self.world.log();
         let start = log.len().saturating_sub(LOG_SHOWN);
-        let base = self.world.pushed().saturating_sub(log.len());
+        let base = self.world.dropped_entries();
         self.log_html = log[start..]
             .iter()
             .enumerate()
@@ -266,7 +227,7 @@ impl App {
 
     /// Starts the form's request. Returns false (and shows why) when the core refuses.
     fn start_request(&mut self) -> bool {
-        match self.record(Op::Send(self.request())) {
+        match self.world.send(self.request()) {
             Ok(()) => {
                 self.error = None;
                 true
@@ -279,7 +240,7 @@ impl App {
     }
 
     fn step_once(&mut self) {
-        if self.record(Op::Step).is_ok() {
+        if self.world.step() {
             self.hops_played += 1;
         }
     }
@@ -312,8 +273,6 @@ impl App {
     fn rebuild(&mut self) {
         self.pause();
         self.world = Self::fresh_world(self.scenario, &self.key, self.policy);
-        self.base = (self.scenario, self.key.clone(), self.policy);
-        self.ops.clear();
         self.error = None;
         self.world_changed();
     }
@@ -334,7 +293,7 @@ impl App {
     /// The newest client hop in the log (what the message animation shows).
     fn last_hop(&self) -> Option<&LogEntry> {
         self.world
-            .recent_log()
+            .log()
             .iter()
             .rev()
             .find(|e| e.kind == EntryKind::Hop)
@@ -366,8 +325,6 @@ impl Component for App {
         let world = Self::fresh_world(start.scenario, &start.key, start.policy);
         let mut app = App {
             world,
-            base: (start.scenario, start.key.clone(), start.policy),
-            ops: Vec::new(),
             policy: start.policy,
             new_policy: "jedis".into(),
             names: Vec::new(),
@@ -462,13 +419,19 @@ impl Component for App {
             }
             Msg::Back => {
                 self.pause();
-                if self.ops.pop().is_some() {
-                    let mut world = Self::fresh_world(self.base.0, &self.base.1, self.base.2);
-                    for op in &self.ops {
-                        let _ = apply(&mut world, op);
-                    }
-                    self.world = world;
-                }
+                self.world.back();
+                self.error = None;
+                self.world_changed();
+            }
+            Msg::Forward => {
+                self.pause();
+                self.world.forward();
+                self.error = None;
+                self.world_changed();
+            }
+            Msg::Seek(n) => {
+                self.pause();
+                self.world.seek(n);
                 self.error = None;
                 self.world_changed();
             }
@@ -495,7 +458,7 @@ impl Component for App {
                 }
             }
             Msg::Act(action) => {
-                match self.record(Op::Act(action)) {
+                match self.world.act(action) {
                     Ok(()) => self.error = None,
                     Err(e) => self.error = Some(e),
                 }
@@ -503,7 +466,7 @@ impl Component for App {
             }
             Msg::SetPolicy(id) => {
                 let i = self.world.active_client();
-                match self.record(Op::Policy(i, id)) {
+                match self.world.set_policy(i, &id) {
                     Ok(()) => {
                         self.error = None;
                         if i == 0 {
@@ -521,11 +484,11 @@ impl Component for App {
                 while self.world.busy() {
                     self.step_once();
                 }
-                let op = match msg {
-                    Msg::SelectClient(i) => Op::Select(i),
-                    _ => Op::AddClient(self.new_policy.clone()),
+                let done = match msg {
+                    Msg::SelectClient(i) => self.world.select_client(i),
+                    _ => self.world.add_client(&self.new_policy).map(|_| ()),
                 };
-                match self.record(op) {
+                match done {
                     Ok(()) => self.error = None,
                     Err(e) => self.error = Some(e),
                 }
@@ -542,7 +505,7 @@ impl Component for App {
                 // Play the form's request once on a copy and build its view, so the
                 // browser has compiled that code before the first real Send (lazy
                 // compilation made the first click several times slower than later ones).
-                let mut copy = Self::fresh_world(self.base.0, &self.base.1, self.base.2);
+                let mut copy = self.world.clone();
                 if copy.send(self.request()).is_ok() {
                     copy.finish();
                 }
@@ -1083,10 +1046,14 @@ impl App {
                 .c(if self.playing { "playing" } else { "" })
                 .h())
                 .k(button("Back", click(ctx, Msg::Back))
-                    .flag("disabled", self.ops.is_empty())
+                    .flag("disabled", !self.world.can_back())
+                    .h())
+                .k(button("Forward", click(ctx, Msg::Forward))
+                    .flag("disabled", !self.world.can_forward())
                     .h())
                 .k(button("Reset", click(ctx, Msg::Reset)).h())
                 .h())
+            .k(self.view_timeline(ctx))
             .k(select(
                 "speed",
                 "Speed",
@@ -1097,6 +1064,30 @@ impl App {
                     Msg::SetSpeed(Speed::parse(&s.value()))
                 }),
             ))
+            .h()
+    }
+
+    /// The timeline slider: every step recorded so far, the current one selected.
+    fn view_timeline(&self, ctx: &Context<Self>) -> Html {
+        let (pos, len) = (self.world.position(), self.world.timeline_len());
+        el("div")
+            .c("field timeline-field")
+            .k(el("label")
+                .at("for", "timeline")
+                .s(format!("Timeline: step {} of {}", group(pos), group(len)))
+                .h())
+            .k(el("input")
+                .at("id", "timeline")
+                .at("type", "range")
+                .at("min", "0")
+                .a("max", len.to_string().into())
+                .value(&pos.to_string())
+                .flag("disabled", len == 0)
+                .input(ctx.link().callback(|e: InputEvent| {
+                    let i: HtmlInputElement = e.target_unchecked_into();
+                    Msg::Seek(i.value().parse().unwrap_or(0))
+                }))
+                .h())
             .h()
     }
 

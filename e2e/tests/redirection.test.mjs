@@ -151,11 +151,13 @@ test('Step, Back, Reset, Play and Pause', async () => {
   await button(page, 'Back').click();
   await page.locator('.next-hop').waitFor({ state: 'detached' });
   assert.equal(await button(page, 'Back').isDisabled(), true);
-  // Two steps: the MOVED hop, then the retry at the owner that ends the request.
+  // Two steps: the MOVED hop, then the retry at the owner that ends the request. Acting
+  // after going back starts a new branch, and the log says the old future was dropped.
   await button(page, 'Step').click();
+  await logShows(page, 'New branch from step 0: the 2 later step(s) of the old timeline were dropped.');
   await button(page, 'Step').click();
   await logShows(page, /Result: "Ada"/);
-  assert.equal(await entries(page).count(), 4);
+  assert.equal(await entries(page).count(), 5);
   // Reset: a fresh preset, the log back to its first line.
   await button(page, 'Reset').click();
   assert.equal(await entries(page).count(), 1);
