@@ -15,10 +15,10 @@ pub const MAX_POLICIES: usize = 4;
 pub const MAX_REQUESTS: usize = 100_000;
 
 /// Runs the comparison a request asks for. Arguments: `policy=<preset id>` (repeated,
-/// 1 to 4), optionally `policy-file=<JSON policy file>` (counts as one of them),
+/// 1 to 4; a policy file, attached to the request, counts as one of them),
 /// `requests`, `keys`, `range=<first>-<last>` (slots that migrate from 127.0.0.1:7000
 /// to 127.0.0.1:7001 during the run) and `proxy=0` to leave out the baseline.
-pub fn answer(args: &Args) -> Result<String, String> {
+pub fn answer(args: &Args, policy_file: &str) -> Result<String, String> {
     let w = workload(args)?;
     let mut policies = Vec::new();
     for id in args.all("policy") {
@@ -26,8 +26,10 @@ pub fn answer(args: &Args) -> Result<String, String> {
             .ok_or_else(|| format!("unknown client policy {:?}", crate::html::clip(id, 40)))?;
         policies.push(p);
     }
-    if let Some(text) = args.get("policy-file") {
-        policies.push(Policy::from_json(text).map_err(|e| format!("policy file refused: {e}"))?);
+    let from_file = !policy_file.trim().is_empty();
+    if from_file {
+        policies
+            .push(Policy::from_json(policy_file).map_err(|e| format!("policy file refused: {e}"))?);
     }
     if policies.is_empty() || policies.len() > MAX_POLICIES {
         return Err(format!(
@@ -35,7 +37,6 @@ pub fn answer(args: &Args) -> Result<String, String> {
             policies.len()
         ));
     }
-    let from_file = args.get("policy-file").is_some();
     let mut runs: Vec<Run> = policies.iter().map(|p| compare::run(p, &w)).collect();
     if let (true, Some(last)) = (from_file, runs.last_mut()) {
         last.label = format!("{} (policy file)", last.label);
@@ -46,9 +47,9 @@ pub fn answer(args: &Args) -> Result<String, String> {
     Ok(render(&w, &runs))
 }
 
-/// Checks the policy file in `policy-file` and says in one sentence what it sets.
-pub fn describe_file(args: &Args) -> Result<String, String> {
-    let p = Policy::from_json(args.get("policy-file").unwrap_or_default())?;
+/// Checks a policy file and says in one sentence what it sets.
+pub fn describe_file(text: &str) -> Result<String, String> {
+    let p = Policy::from_json(text)?;
     Ok(format!(
         "Policy file loaded: {} with at most {} send{} per request, backoff {} to {} ms.",
         p.name,
@@ -260,7 +261,7 @@ mod tests {
         let five = "compare\npolicy=jedis\npolicy=jedis\npolicy=jedis\npolicy=jedis\npolicy=jedis";
         assert!(ask(five).starts_with("error: choose from 1 to 4 policies to compare (5 chosen)"));
         assert!(
-            ask("compare\npolicy-file={\"preset\": \"jedis\", \"max_sends\": -1}")
+            ask("compare\n---\n{\"preset\": \"jedis\", \"max_sends\": -1}")
                 .starts_with("error: policy file refused: max_sends must be a whole number")
         );
         assert!(ask("frobnicate").starts_with("error: unknown tool"));
@@ -268,7 +269,7 @@ mod tests {
 
     #[test]
     fn a_policy_file_joins_the_comparison() {
-        let out = ask("compare\npolicy-file={\"preset\": \"redis-py\", \"max_sends\": 3}\nrequests=200\nproxy=0");
+        let out = ask("compare\nrequests=200\nproxy=0\n---\n{\n  \"preset\": \"redis-py\",\n  \"max_sends\": 3\n}\n");
         assert!(
             out.contains("<th scope=\"row\">redis-py (policy file)</th>"),
             "{out}"
@@ -279,18 +280,18 @@ mod tests {
     #[test]
     fn a_policy_file_is_checked_before_it_is_used() {
         assert_eq!(
-            ask("policy\npolicy-file={\"preset\": \"jedis\", \"max_sends\": 2}"),
+            ask("policy\n---\n{\"preset\": \"jedis\", \"max_sends\": 2}"),
             "Policy file loaded: Jedis with at most 2 sends per request, backoff 0 to 0 ms."
         );
         assert_eq!(
-            ask("policy\npolicy-file={\"preset\": \"lettuce2\"}"),
+            ask("policy\n---\n{\"preset\": \"lettuce2\"}"),
             format!(
                 "error: {}",
                 Policy::from_json("{\"preset\": \"lettuce2\"}").unwrap_err()
             )
         );
         assert!(
-            ask("policy\npolicy-file={\"preset\": \"jedis\", \"max_sends\": -1}")
+            ask("policy\n---\n{\"preset\": \"jedis\", \"max_sends\": -1}")
                 .starts_with("error: max_sends must be a whole number of at least 0, not -1")
         );
     }

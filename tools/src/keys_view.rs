@@ -7,6 +7,7 @@ use std::fmt::Write;
 use slotscope_sim::keyslot::analyze;
 
 use crate::html::{clip, esc, group};
+use crate::Args;
 
 /// Most keys read from one paste.
 pub const MAX_KEYS: usize = 200_000;
@@ -18,13 +19,12 @@ const GROUP_ROWS: usize = 200;
 const KEY_SHOWN: usize = 120;
 
 /// Answers `keys`: the request's `owner=<first>-<last> <node name>` lines give the
-/// cluster's slot owners; the text after a line `---` holds the keys, one per line
-/// (or separated by spaces).
-pub fn answer(request: &str) -> Result<String, String> {
-    let (head, keys) = request.split_once("\n---\n").unwrap_or((request, ""));
+/// cluster's slot owners; the attached text holds the keys, one per line (or separated
+/// by spaces).
+pub fn answer(args: &Args, keys: &str) -> Result<String, String> {
     let mut owner: Vec<Option<usize>> = vec![None; slotscope_sim::keyslot::SLOTS];
     let mut names: Vec<String> = Vec::new();
-    for line in head.lines().filter_map(|l| l.strip_prefix("owner=")) {
+    for line in args.all("owner") {
         let (range, name) = line
             .split_once(' ')
             .ok_or_else(|| format!("bad owner line {:?}", clip(line, 40)))?;
@@ -217,6 +217,11 @@ mod tests {
         assert!(answer("keys\n<script> x\n---\n<b>")
             .unwrap()
             .contains("&lt;b&gt;"));
+    }
+
+    fn answer(request: &str) -> Result<String, String> {
+        let (head, keys) = request.split_once("\n---\n").unwrap_or((request, ""));
+        super::answer(&Args::parse(head), keys)
     }
 
     #[test]

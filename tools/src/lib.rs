@@ -5,12 +5,14 @@
 //!
 //! The worker script (`static/tools-worker.js`) passes each request to [`handle`] and
 //! posts the answer back. Requests and answers are plain text: the first line names the
-//! tool, the rest are `name=value` lines (the key calculator's keys follow a `---`
-//! line); the answer is an HTML fragment for the panel (built here, every dynamic text
-//! escaped), or a line starting with `error:`.
+//! tool, the next are `name=value` lines, and pasted text or a chosen file's content
+//! follows a `---` line; the answer is an HTML fragment for the panel (built here,
+//! every dynamic text escaped), a JSON form the page reads back (see
+//! `slotscope_sim::exchange`), or a line starting with `error:`.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
+pub mod byo;
 pub mod compare_view;
 mod html;
 pub mod keys_view;
@@ -18,12 +20,16 @@ pub mod keys_view;
 /// Answers one request (see the crate documentation for the format).
 #[wasm_bindgen]
 pub fn handle(request: &str) -> String {
-    let (tool, rest) = request.split_once('\n').unwrap_or((request, ""));
+    let (head, attached) = request.split_once("\n---\n").unwrap_or((request, ""));
+    let (tool, rest) = head.split_once('\n').unwrap_or((head, ""));
     let args = Args::parse(rest);
     let answer = match tool.trim() {
-        "compare" => compare_view::answer(&args),
-        "policy" => compare_view::describe_file(&args),
-        "keys" => keys_view::answer(request),
+        "compare" => compare_view::answer(&args, attached),
+        "policy" => compare_view::describe_file(attached),
+        "keys" => keys_view::answer(&args, attached),
+        "topology" => byo::topology(attached),
+        "recording" => byo::recording(attached),
+        "text" => Ok(attached.to_string()),
         other => Err(format!("unknown tool {:?}", html::clip(other, 40))),
     };
     answer.unwrap_or_else(|e| format!("error: {e}"))
