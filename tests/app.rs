@@ -184,11 +184,11 @@ async fn send_plays_the_first_hop_at_once_and_the_rest_on_a_timer() {
 #[wasm_bindgen_test]
 async fn a_bad_url_parameter_shows_a_dismissible_notice() {
     let app = Mounted::new("?scenario=nope").await;
-    let notice = app.text("[role=status]");
+    let notice = app.text(".notices[role=status]");
     assert!(notice.contains("scenario \"nope\""), "{notice}");
     assert!(app.text(".mapstate").contains("Map: outdated"));
     app.click("Dismiss").await;
-    assert_eq!(app.count("[role=status]"), 0);
+    assert_eq!(app.count(".notices[role=status]"), 0);
 }
 
 #[wasm_bindgen_test]
@@ -259,7 +259,7 @@ async fn the_policy_picker_lists_every_preset_and_shows_the_chosen_one() {
         assert!(opt.contains(p.name) && opt.contains(p.library), "{opt}");
     }
     assert_eq!(app.select("#policy").value(), "jedis");
-    assert_eq!(app.count("[role=status]"), 0);
+    assert_eq!(app.count(".notices[role=status]"), 0);
     app.choose("#policy", "ioredis").await;
     assert_eq!(app.select("#policy").value(), "ioredis");
     let ioredis = slotscope_sim::policy::Policy::preset("ioredis").unwrap();
@@ -279,11 +279,11 @@ async fn the_policy_picker_lists_every_preset_and_shows_the_chosen_one() {
 #[wasm_bindgen_test]
 async fn an_unknown_policy_in_the_address_is_refused_with_a_notice() {
     let app = Mounted::new("?policy=nope").await;
-    let notice = app.text("[role=status]");
+    let notice = app.text(".notices[role=status]");
     assert!(notice.contains("policy \"nope\""), "{notice}");
     assert_eq!(app.select("#policy").value(), "redis-py");
     app.click("Dismiss").await;
-    assert_eq!(app.count("[role=status]"), 0);
+    assert_eq!(app.count(".notices[role=status]"), 0);
 }
 
 #[wasm_bindgen_test]
