@@ -57,32 +57,47 @@ impl Command {
     }
 }
 
-/// How fast Play and Send advance.
+/// How fast Play and Send advance: 0.25x to 8x in doubling steps (1x = one hop a
+/// second), or every hop at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Speed {
-    Slow,
-    Normal,
-    Fast,
+    /// `2^(n-2)` times normal speed, n in 0..=5 (0.25x to 8x).
+    Times(u8),
     Instant,
 }
 
 impl Speed {
-    const ALL: [Speed; 4] = [Speed::Slow, Speed::Normal, Speed::Fast, Speed::Instant];
+    const ALL: [Speed; 7] = [
+        Speed::Times(0),
+        Speed::Times(1),
+        Speed::Times(2),
+        Speed::Times(3),
+        Speed::Times(4),
+        Speed::Times(5),
+        Speed::Instant,
+    ];
+    const NORMAL: Speed = Speed::Times(2);
 
     fn id(self) -> &'static str {
         match self {
-            Speed::Slow => "slow",
-            Speed::Normal => "normal",
-            Speed::Fast => "fast",
+            Speed::Times(0) => "0.25x",
+            Speed::Times(1) => "0.5x",
+            Speed::Times(2) => "1x",
+            Speed::Times(3) => "2x",
+            Speed::Times(4) => "4x",
+            Speed::Times(_) => "8x",
             Speed::Instant => "instant",
         }
     }
 
     fn label(self) -> &'static str {
         match self {
-            Speed::Slow => "Slow (2 s per hop)",
-            Speed::Normal => "Normal (1 s per hop)",
-            Speed::Fast => "Fast (0.4 s per hop)",
+            Speed::Times(0) => "0.25× (4 s per hop)",
+            Speed::Times(1) => "0.5× (2 s per hop)",
+            Speed::Times(2) => "1× (1 s per hop)",
+            Speed::Times(3) => "2× (0.5 s per hop)",
+            Speed::Times(4) => "4× (0.25 s per hop)",
+            Speed::Times(_) => "8× (0.125 s per hop)",
             Speed::Instant => "Instant",
         }
     }
@@ -90,9 +105,7 @@ impl Speed {
     /// Milliseconds between hops while playing.
     fn hop_ms(self) -> u32 {
         match self {
-            Speed::Slow => 2000,
-            Speed::Normal => 1000,
-            Speed::Fast => 400,
+            Speed::Times(n) => 4000 >> n.min(5),
             Speed::Instant => 0,
         }
     }
@@ -101,7 +114,7 @@ impl Speed {
         Speed::ALL
             .into_iter()
             .find(|x| x.id() == s)
-            .unwrap_or(Speed::Normal)
+            .unwrap_or(Speed::NORMAL)
     }
 }
 
@@ -333,7 +346,7 @@ impl Component for App {
             command: Command::Get,
             value: "Grace".into(),
             more: String::new(),
-            speed: Speed::Normal,
+            speed: Speed::NORMAL,
             playing: false,
             timer: None,
             selected: None,
@@ -826,7 +839,7 @@ impl App {
         // Centre of node i's column, in percent (integers: no float formatting code).
         let x_of = |i: usize| (200 * i + 100) / (2 * n);
         let active = hop.and_then(|h| h.node).map(|x| x as usize);
-        let ms = self.speed.hop_ms().max(300) * 9 / 10;
+        let ms = self.speed.hop_ms().max(100) * 9 / 10;
         let mut lane = format!(
             r#"<div class="lane" style="--hop-ms:{ms}ms" aria-hidden="true"><svg class="lines" viewBox="0 0 100 100" preserveAspectRatio="none" focusable="false">"#
         );

@@ -64,7 +64,7 @@ test('default view: the seed picture, done right', async () => {
 
 test('MOVED path: Send follows the redirection, patches the map, then goes straight to the owner', async () => {
   const page = await openApp(app);
-  await chooseSpeed(page, 'fast');
+  await chooseSpeed(page, '4x');
   await keyBox(page).fill('user:100');
   await button(page, 'Send').click();
   await logShows(page, '-MOVED 9308 127.0.0.1:7001');
@@ -111,7 +111,7 @@ test('ASK path: ASKING then the command at the target, and the map is not update
   await page.getByText('Map: up to date').waitFor();
   assert.match(await node(page, 1).getAttribute('aria-label'), /migrating slot 2780 to Node 2/);
   assert.match(await node(page, 2).getAttribute('aria-label'), /importing slot 2780 from Node 1/);
-  await chooseSpeed(page, 'fast');
+  await chooseSpeed(page, '4x');
   await button(page, 'Send').click();
   await logShows(page, '-ASK 2780 127.0.0.1:7001');
   await screenshot(page, 'ask-first-hop');
@@ -164,7 +164,7 @@ test('Step, Back, Reset, Play and Pause', async () => {
   await page.getByText('Map: outdated').waitFor();
 
   // Play at the slowest speed, pause right away: the request stops mid-way.
-  await chooseSpeed(page, 'slow');
+  await chooseSpeed(page, '0.25x');
   await button(page, 'Play').click();
   await button(page, 'Pause').waitFor();
   await logShows(page, '-MOVED 9308');
@@ -175,7 +175,7 @@ test('Step, Back, Reset, Play and Pause', async () => {
   assert.equal(await entries(page).count(), 2, 'paused: no further hop');
   await page.getByText(/Next hop: GET user:100 to Node 2/).waitFor();
   // Play again finishes it.
-  await chooseSpeed(page, 'fast');
+  await chooseSpeed(page, '4x');
   await button(page, 'Play').click();
   await logShows(page, /Result: "Ada"/);
   await button(page, 'Play').waitFor();
@@ -323,7 +323,7 @@ test('small screens, dark theme and reduced motion', async () => {
       .map(([n, r]) => `${n.trim().slice(0, 30)} ${r.width}x${r.height}`),
   );
   assert.deepEqual(small, []);
-  await chooseSpeed(page, 'fast');
+  await chooseSpeed(page, '4x');
   await button(page, 'Send').click();
   await logShows(page, /Result: "Ada"/);
   await screenshot(page, 'narrow-dark');

@@ -352,14 +352,21 @@ impl Keyspace {
         let Some(keys) = self.slots.get(&slot) else {
             return Vec::new();
         };
-        let mut all: Vec<(&[u8], u64)> = keys
-            .items
+        let items: Vec<&Item> = keys.items.iter().flatten().collect();
+        // Newest first: sort (inverted sequence number, index) packed in one u64, the
+        // same sort as `slots_with_keys` (one sort routine in the page instead of two).
+        // Sequence numbers stay far below 2^40 and a slot's items below 2^24.
+        let mut order: Vec<u64> = items
             .iter()
-            .flatten()
-            .map(|item| (item.key.as_slice(), item.seq))
+            .enumerate()
+            .map(|(i, item)| ((!item.seq & ((1 << 40) - 1)) << 24) | i as u64)
             .collect();
-        all.sort_unstable_by_key(|e| std::cmp::Reverse(e.1));
-        all.into_iter().take(max).map(|(k, _)| k.to_vec()).collect()
+        order.sort_unstable();
+        order
+            .into_iter()
+            .take(max)
+            .map(|o| items[(o & 0xFF_FFFF) as usize].key.as_slice().to_vec())
+            .collect()
     }
 
     /// Removes every key of `slot` (what a node does to a slot it lost while holding keys).
@@ -371,9 +378,9 @@ impl Keyspace {
 
     /// Slots that hold at least one key, in ascending order.
     pub fn slots_with_keys(&self) -> Vec<u16> {
-        let mut v: Vec<u16> = self.slots.keys().copied().collect();
+        let mut v: Vec<u64> = self.slots.keys().map(|&s| s as u64).collect();
         v.sort_unstable();
-        v
+        v.into_iter().map(|s| s as u16).collect()
     }
 
     /// Every (key, value) pair, by slot then most recent first.
