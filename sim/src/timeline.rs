@@ -7,6 +7,7 @@ use std::ops::Deref;
 
 use crate::import::Topology;
 use crate::json::Json;
+#[cfg(feature = "replay")]
 use crate::transcript::Step;
 use crate::world::{note, Action, EntryKind, LogEntry, Request, Scenario, Sim, LOG_LIMIT};
 
@@ -41,8 +42,10 @@ pub enum Op {
     /// Choose the client that sends.
     SelectClient(usize),
     /// Load a (parsed) recording to replay.
+    #[cfg(feature = "replay")]
     LoadRecording(Vec<Step>),
     /// Replay one recorded step.
+    #[cfg(feature = "replay")]
     ReplayStep,
 }
 
@@ -74,7 +77,9 @@ fn apply(sim: &mut Sim, op: &Op) -> Result<bool, String> {
         Op::AddClient(id) => sim.add_client(id).map(|_| true),
         Op::SetPolicy(i, id) => sim.set_policy(*i, id).map(|_| true),
         Op::SelectClient(i) => sim.select_client(*i).map(|_| true),
+        #[cfg(feature = "replay")]
         Op::LoadRecording(steps) => sim.load_steps(steps.clone()).map(|_| true),
+        #[cfg(feature = "replay")]
         Op::ReplayStep => Ok(sim.replay_step()),
     }
 }
@@ -211,12 +216,14 @@ impl World {
     }
 
     /// Loads parsed recording steps to replay; returns their number.
+    #[cfg(feature = "replay")]
     pub fn load_recording(&mut self, steps: Vec<Step>) -> Result<usize, String> {
         self.perform(Op::LoadRecording(steps))?;
         Ok(self.sim.recording_left())
     }
 
     /// Replays one recorded step. False when none is left.
+    #[cfg(feature = "replay")]
     pub fn replay_step(&mut self) -> bool {
         self.perform(Op::ReplayStep).unwrap_or(false)
     }
@@ -434,10 +441,12 @@ fn op_to_json(op: &Op) -> Json {
         Op::AddClient(id) => strs(&["add-client", id]),
         Op::SetPolicy(i, id) => Json::Arr(vec![t("set-policy"), n(*i), t(id)]),
         Op::SelectClient(i) => Json::Arr(vec![t("select-client"), n(*i)]),
+        #[cfg(feature = "replay")]
         Op::LoadRecording(steps) => Json::Arr(vec![
             t("load-recording"),
             crate::exchange::steps_to_json(steps),
         ]),
+        #[cfg(feature = "replay")]
         Op::ReplayStep => strs(&["replay-step"]),
     }
 }
@@ -497,9 +506,11 @@ fn op_from_json(v: &Json) -> Result<Op, String> {
         "add-client" => Op::AddClient(s(1)?.into()),
         "set-policy" => Op::SetPolicy(u(1)?, s(2)?.into()),
         "select-client" => Op::SelectClient(u(1)?),
+        #[cfg(feature = "replay")]
         "load-recording" => Op::LoadRecording(crate::exchange::steps_from_json(
             items.get(1).ok_or("item 2 must be the recording")?,
         )?),
+        #[cfg(feature = "replay")]
         "replay-step" => Op::ReplayStep,
         other => return Err(format!("unknown step {other:?}")),
     })
