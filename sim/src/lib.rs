@@ -25,6 +25,7 @@ pub mod policy;
 pub mod resp;
 mod routing;
 pub mod script;
+pub mod slot_overview;
 pub mod slotset;
 pub mod smart_client;
 pub mod timeline;
