@@ -158,6 +158,7 @@ pub enum Msg {
     DismissError,
     WarmUp,
     Compare(crate::compare::Msg),
+    SlotMap(crate::slotmap::Msg),
 }
 
 /// The root component. The core's [`World`] records every step, so Back, Forward and
@@ -191,6 +192,8 @@ pub struct App {
     sync_url: bool,
     /// The comparison view (runs in the tools worker).
     compare: crate::compare::Compare,
+    /// The map of all 16384 slots (cursor and chosen range).
+    slotmap: crate::slotmap::SlotMap,
 }
 
 /// One click handler shape for every button (keeps the WebAssembly small).
@@ -360,6 +363,7 @@ impl Component for App {
             node_buttons: Vec::new(),
             sync_url: props.sync_url,
             compare: Default::default(),
+            slotmap: Default::default(),
         };
         app.world_changed();
         app
@@ -514,6 +518,7 @@ impl Component for App {
             }
             Msg::DismissError => self.error = None,
             Msg::Compare(m) => return self.compare.update(ctx.link(), m),
+            Msg::SlotMap(m) => return self.slotmap.update(m),
             Msg::WarmUp => {
                 // Play the form's request once on a copy and build its view, so the
                 // browser has compiled that code before the first real Send (lazy
@@ -595,6 +600,7 @@ impl Component for App {
                     .k(self.view_client(ctx, kv.slot))
                     .k(self.view_lane())
                     .k(self.view_nodes(ctx))
+                    .k(self.slotmap.view(ctx, &self.world, kv.slot))
                     .h())
                 .k(el("section")
                     .c("side")

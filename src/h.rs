@@ -122,6 +122,12 @@ impl El {
         self
     }
 
+    /// Adds any event listener (`Rc::new(yew::html::onkeydown::Wrapper::new(cb))`).
+    pub fn on(mut self, listener: Rc<dyn yew::virtual_dom::Listener>) -> El {
+        self.0.add_listener(listener);
+        self
+    }
+
     /// Finishes the element.
     #[inline(never)]
     pub fn h(self) -> Html {

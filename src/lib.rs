@@ -7,6 +7,7 @@ pub mod compare;
 pub mod dom;
 pub mod h;
 pub mod markup;
+pub mod slotmap;
 pub mod text;
 pub mod tools;
 pub mod url;
