@@ -4,6 +4,10 @@
 // A log entry is an element matching LOG_SELECTOR (default: `[role="log"] > *, [data-log-entry]`).
 //   3. each client policy preset running a 10,000-request workload during a migration, in the
 //      page's tools worker (the same module the comparison view uses), in milliseconds
+//   4. time travel on the MOVED preset: a session of 10,000+ recorded steps (requests sent
+//      at Instant speed), the growth of the WebAssembly memory it took, seeking with the
+//      timeline slider to random steps (p95, until the page shows that step), and clicks
+//      on Step/Back (p95, until the page has changed)
 // Usage: node e2e/bench.mjs [dist-dir]   env: BENCH_RUNS=10, LOG_SELECTOR=...
 import { startServer, launchBrowser, DIST } from './lib/harness.mjs';
 
@@ -12,6 +16,82 @@ const LOG_SELECTOR = process.env.LOG_SELECTOR ?? '[role="log"] > *, [data-log-en
 const TARGET_READY_MS = 300;
 const TARGET_CLICK_MS = 16;
 const TARGET_WORKLOAD_MS = 150;
+const TARGET_SEEK_MS = 16;
+const TARGET_MEMORY_MB = 20;
+const TIMELINE_STEPS = 10_000;
+
+const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
+
+/** A long session, then seeks and clicks; returns the figures. */
+async function timeline(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => (window.__wasm = e.detail.wasm)));
+  await page.goto(url, { waitUntil: 'load' });
+  await page.getByRole('button', { name: 'Send', exact: true }).waitFor();
+  await page.getByLabel('Speed').selectOption('instant');
+  const figures = await page.evaluate(async (target) => {
+    const next = () => new Promise((r) => setTimeout(r, 0));
+    const button = (name) => [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === name);
+    const label = () => document.querySelector('label[for=timeline]').textContent;
+    const steps = () => Number(label().match(/of ([\d,]+)/)[1].replace(/,/g, ''));
+    const memory = () => window.__wasm.memory.buffer.byteLength;
+    const before = memory();
+    while (steps() < target) {
+      button('Send').click();
+      await next();
+    }
+    const total = steps();
+    const grown = memory() - before;
+    // Waits until `done()` holds, checking after every DOM change; returns the time taken.
+    const timed = (act, done) =>
+      new Promise((resolve) => {
+        const t0 = performance.now();
+        const obs = new MutationObserver(() => {
+          if (done()) {
+            obs.disconnect();
+            resolve(performance.now() - t0);
+          }
+        });
+        obs.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+        act();
+      });
+    const slider = document.getElementById('timeline');
+    const seeks = [];
+    let x = 12345;
+    for (let i = 0; i < 60; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const to = x % (total + 1);
+      const want = `step ${to.toLocaleString('en-US')} of`;
+      if (label().includes(want)) continue;
+      seeks.push(
+        await timed(
+          () => {
+            slider.value = String(to);
+            slider.dispatchEvent(new Event('input', { bubbles: true }));
+          },
+          () => label().includes(want),
+        ),
+      );
+      await next();
+    }
+    const clicks = [];
+    for (let i = 0; i < 100; i++) {
+      const name = i % 2 ? 'Back' : 'Step';
+      const was = label() + document.querySelectorAll('[data-log-entry]').length;
+      clicks.push(
+        await timed(
+          () => button(name).click(),
+          () => label() + document.querySelectorAll('[data-log-entry]').length !== was,
+        ),
+      );
+      await next();
+    }
+    return { total, grown, seeks, clicks };
+  }, TIMELINE_STEPS);
+  await context.close();
+  return figures;
+}
 
 /** Runs each preset's 10,000-request workload in the tools worker; returns [[id, ms], ...]. */
 async function workloads(browser, url) {
@@ -114,6 +194,17 @@ try {
     }
     await context.close();
   }
+  const t = await timeline(browser, server.url);
+  const mb = t.grown / (1 << 20);
+  console.log(
+    `bench: a session of ${t.total.toLocaleString('en-US')} steps grew the WebAssembly memory by ${mb.toFixed(1)} MB (target ${TARGET_MEMORY_MB} MB: ${mb <= TARGET_MEMORY_MB ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `bench: seek with the timeline slider (${t.seeks.length} random steps): p95 ${fmt(p95(t.seeks))}, max ${fmt(Math.max(...t.seeks))} (target ${TARGET_SEEK_MS} ms: ${Math.max(...t.seeks) <= TARGET_SEEK_MS ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `bench: Step/Back clicks at step ${t.total.toLocaleString('en-US')} (100): p95 ${fmt(p95(t.clicks))} (target 16 ms, measured on the two-node MOVED preset with one client)`,
+  );
   const runs = await workloads(browser, server.url);
   for (const [id, ms] of runs) console.log(`bench: 10,000 requests during a migration, ${id.padEnd(16)} ${fmt(ms)} in the page's worker`);
   const slowest = Math.max(...runs.map(([, ms]) => ms));
