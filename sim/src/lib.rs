@@ -15,6 +15,7 @@ mod command_migrate;
 pub mod compare;
 pub mod exchange;
 pub mod explain;
+pub mod failover;
 pub mod import;
 pub mod json;
 pub mod keyslot;
