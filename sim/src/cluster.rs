@@ -46,7 +46,7 @@ pub struct Cluster {
     /// Steps (executed commands) a configuration change takes to reach other nodes.
     pub gossip_delay: u32,
     step: u64,
-    pub(crate) pending: Vec<u64>,
+    pending: Vec<u64>,
     /// Optional fixed node-table order per node (Redis's hash-table order is random;
     /// a captured layout fixes it so that `CLUSTER NODES`/`SHARDS` list nodes alike).
     pub(crate) table_order: Option<Vec<Vec<NodeIdx>>>,
@@ -56,22 +56,8 @@ pub struct Cluster {
     /// agree on every other slot, so rounds only need to look at these.
     touched: crate::slotset::SlotSet,
     /// Membership changed: the next round looks at every node and slot.
-    pub(crate) full_gossip: bool,
-    /// `cluster-node-timeout`, in steps (one step stands for 100 ms).
-    pub node_timeout: u64,
-    /// Failure detection and elections have something to look at.
-    pub(crate) watch: bool,
-    /// What the cluster did on its own since [`Cluster::take_events`].
-    pub(crate) events: Vec<crate::failover::Event>,
-    /// Milliseconds of client waits not yet counted as a step.
-    pub(crate) ms_carry: u32,
-    /// A gossip round is running; a round asked for meanwhile runs after it.
-    in_round: bool,
-    again: bool,
+    full_gossip: bool,
 }
-
-/// Default [`Cluster::node_timeout`]: 50 steps, the 5000 ms the golden capture used.
-pub const NODE_TIMEOUT_STEPS: u64 = 50;
 
 impl Cluster {
     /// Fresh, unjoined nodes at the given (id, host, port), each knowing only itself.
@@ -97,12 +83,6 @@ impl Cluster {
             clock_ms: 1_795_763_920_000,
             touched: Default::default(),
             full_gossip: true,
-            node_timeout: NODE_TIMEOUT_STEPS,
-            watch: false,
-            events: Vec::new(),
-            ms_carry: 0,
-            in_round: false,
-            again: false,
         };
         for i in 0..n {
             cluster.update_state(i as NodeIdx);
@@ -140,21 +120,6 @@ impl Cluster {
         }
         c.full_gossip = false;
         c
-    }
-
-    /// Starts a fresh node (cluster enabled, no slot, knowing only itself) at
-    /// `host:port` with the given 40-character id; returns its index.
-    pub fn add_node(&mut self, id: String, host: String, port: u16) -> NodeIdx {
-        let idx = self.nodes.len() as NodeIdx;
-        let mut node = Node::new(idx, id, host, port);
-        node.up_since = self.step;
-        self.nodes.push(node);
-        let n = self.nodes.len();
-        for node in self.nodes.iter_mut() {
-            node.epoch_view.resize(n, 0);
-        }
-        self.update_state(idx);
-        idx
     }
 
     /// Fixes each node's node-table order (see [`Cluster::table_order`]).
@@ -231,14 +196,10 @@ impl Cluster {
     }
 
     /// The order in which a finished migration's `SETSLOT NODE` goes out: the target,
-    /// then the source, then every other master (redis-cli's clusterManagerMoveSlot skips
-    /// replicas, which refuse SETSLOT).
+    /// then the source, then every other node.
     pub fn handover_order(&self, from: NodeIdx, to: NodeIdx) -> Vec<NodeIdx> {
         let mut order = vec![to, from];
-        order.extend(
-            (0..self.nodes.len() as NodeIdx)
-                .filter(|&n| n != to && n != from && self.nodes[n as usize].replica_of.is_none()),
-        );
+        order.extend((0..self.nodes.len() as NodeIdx).filter(|n| *n != to && *n != from));
         order
     }
 
@@ -253,15 +214,11 @@ impl Cluster {
 
     /// Executes one command on a connection and returns the reply. Every call is one
     /// step: configuration changes waiting for `gossip_delay` steps may arrive after it.
-    ///
-    /// A connection to a node that is down gets no reply in reality: check
-    /// [`Cluster::is_down`] first (the command would run as if the node were up).
     pub fn execute(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
         self.step += 1;
         self.clock_ms += 100;
         let reply = crate::command::process(self, conn, argv);
         self.deliver_due();
-        self.cron();
         reply
     }
 
@@ -281,13 +238,10 @@ impl Cluster {
         self.pending.len()
     }
 
-    /// Lets one step pass without a command (propagation may arrive, failures may be
-    /// detected, elections may run).
+    /// Lets one step pass without a command (propagation may arrive).
     pub fn tick(&mut self) {
         self.step += 1;
-        self.clock_ms += 100;
         self.deliver_due();
-        self.cron();
     }
 
     /// Delivers every configuration change still in flight.
@@ -313,17 +267,11 @@ impl Cluster {
 
     /// Schedules a gossip round: every node tells every node it knows its slots and
     /// epochs, `gossip_delay` steps from now (at once when the delay is zero).
-    pub(crate) fn schedule_gossip(&mut self) {
-        self.schedule_gossip_after(0);
-    }
-
-    /// Schedules a gossip round `max(min, gossip_delay)` steps from now.
-    pub(crate) fn schedule_gossip_after(&mut self, min: u32) {
-        let delay = self.gossip_delay.max(min);
-        if delay == 0 {
+    fn schedule_gossip(&mut self) {
+        if self.gossip_delay == 0 {
             self.gossip_round();
         } else {
-            let due = self.step + delay as u64;
+            let due = self.step + self.gossip_delay as u64;
             if !self.pending.contains(&due) {
                 self.pending.push(due);
             }
@@ -337,46 +285,30 @@ impl Cluster {
         }
     }
 
-    /// Exchanges of PING/PONG between every pair of running nodes that know each other,
-    /// applying Redis's rules for epochs, roles, membership, failure reports and slot
-    /// ownership, repeated until the views stop changing.
+    /// Exchanges of PING/PONG between every pair of nodes that know each other,
+    /// applying Redis's rules for epochs, membership and slot ownership, repeated
+    /// until the views stop changing.
     pub(crate) fn gossip_round(&mut self) {
-        if self.in_round {
-            self.again = true;
-            return;
-        }
-        self.in_round = true;
-        // A change made during a round (a node turning replica, slots it dropped) is
-        // looked at by another round, a bounded number of times.
-        for _ in 0..8 {
-            self.again = false;
-            let slots: Vec<u16> = if self.full_gossip {
-                self.spread_membership();
-                (0..SLOTS as u16).collect()
-            } else {
-                self.touched.iter().collect()
-            };
-            self.full_gossip = false;
-            self.touched.clear();
-            for _ in 0..4 {
-                if !self.exchange_once(&slots) {
-                    break;
-                }
-            }
-            for i in 0..self.nodes.len() {
-                self.update_state(i as NodeIdx);
-            }
-            if !self.again && self.touched.is_empty() {
+        let slots: Vec<u16> = if self.full_gossip {
+            self.spread_membership();
+            (0..SLOTS as u16).collect()
+        } else {
+            self.touched.iter().collect()
+        };
+        self.full_gossip = false;
+        self.touched.clear();
+        for _ in 0..4 {
+            if !self.exchange_once(&slots) {
                 break;
             }
         }
-        self.in_round = false;
+        for i in 0..self.nodes.len() {
+            self.update_state(i as NodeIdx);
+        }
     }
 
-    /// Nodes learn, through gossip sections, every node their peers know: each running
-    /// node ends up knowing the running nodes of its connected component (new nodes
-    /// appended; a down node cannot answer the handshake), except nodes it has forgotten in
-    /// the last 60 s (CLUSTER FORGET's blacklist).
+    /// Nodes learn, through gossip sections, every node their peers know: each node
+    /// ends up knowing its whole connected component (new nodes appended).
     fn spread_membership(&mut self) {
         let n = self.nodes.len();
         let mut parent: Vec<usize> = (0..n).collect();
@@ -388,13 +320,7 @@ impl Cluster {
             x
         }
         for r in 0..n {
-            if self.nodes[r].down_since.is_some() {
-                continue;
-            }
             for &k in &self.nodes[r].known {
-                if self.nodes[k as usize].down_since.is_some() {
-                    continue;
-                }
                 let (a, b) = (find(&mut parent, r), find(&mut parent, k as usize));
                 if a != b {
                     parent[a] = b;
@@ -402,74 +328,45 @@ impl Cluster {
             }
         }
         let roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
-        let up: Vec<bool> = self.nodes.iter().map(|x| x.down_since.is_none()).collect();
         for r in 0..n {
-            let node = &mut self.nodes[r];
-            if node.down_since.is_some() {
-                continue;
-            }
             let mut seen = vec![false; n];
-            for &k in node.known.iter().chain(node.blacklist.iter().map(|b| &b.0)) {
+            for &k in &self.nodes[r].known {
                 seen[k as usize] = true;
             }
             for k in 0..n {
-                // A node that does not answer never completes the handshake.
-                if !seen[k] && roots[k] == roots[r] && up[k] {
-                    node.known.push(k as NodeIdx);
+                if !seen[k] && roots[k] == roots[r] {
+                    self.nodes[r].known.push(k as NodeIdx);
                 }
             }
         }
         self.apply_table_order();
     }
 
-    /// One exchange about `slots` (ascending): every running node hears every running
-    /// node it knows. Returns true when a slot owner or a role changed somewhere.
+    /// One exchange about `slots` (ascending): every node hears every node it knows.
+    /// Returns true when some slot owner changed somewhere.
     fn exchange_once(&mut self, slots: &[u16]) -> bool {
         let n = self.nodes.len();
-        let up: Vec<bool> = self.nodes.iter().map(|x| x.down_since.is_none()).collect();
-        // What each node's PING header and gossip say: its slots (masters), epochs, role
-        // (a replica advertises its master's config epoch) and the nodes it flags.
-        // A replica's header carries its master's slots (clusterBuildMessageHdr).
         let mut claims: Vec<Vec<u16>> = vec![Vec::new(); n];
         for (s, node) in self.nodes.iter().enumerate() {
-            let master = node.replica_of.unwrap_or(s as NodeIdx);
-            if up[s] && master != NO_OWNER {
-                claims[s] = slots
-                    .iter()
-                    .copied()
-                    .filter(|&j| node.owners[j as usize] == master)
-                    .collect();
+            for &j in slots {
+                if node.owners[j as usize] as usize == s {
+                    claims[s].push(j);
+                }
             }
         }
-        let headers: Vec<(u64, u64, Option<NodeIdx>)> = self
+        let epochs: Vec<(u64, u64)> = self
             .nodes
             .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let cfg = match n.replica_of {
-                    Some(m) => n.epoch_of(i as NodeIdx, m),
-                    None => n.config_epoch,
-                };
-                (n.current_epoch, cfg, n.replica_of)
-            })
-            .collect();
-        #[cfg(feature = "ops")]
-        let flagged: Vec<Vec<NodeIdx>> = self
-            .nodes
-            .iter()
-            .map(|n| n.suspects.iter().map(|s| s.node).collect())
+            .map(|n| (n.current_epoch, n.config_epoch))
             .collect();
         let mut changed = false;
         for r in 0..n {
-            if !up[r] {
-                continue;
-            }
             let peers = self.nodes[r].known.clone();
             for s in peers {
-                if s as usize == r || !up[s as usize] {
+                if s as usize == r {
                     continue;
                 }
-                let (s_cur, s_cfg, s_master) = headers[s as usize];
+                let (s_cur, s_cfg) = epochs[s as usize];
                 self.nodes[s as usize].messages_sent += 1;
                 let rn = &mut self.nodes[r];
                 rn.messages_received += 1;
@@ -477,29 +374,8 @@ impl Cluster {
                 if s_cfg > rn.epoch_view[s as usize] {
                     rn.epoch_view[s as usize] = s_cfg;
                 }
-                changed |= self.learn_role(r as NodeIdx, s, s_master);
-                // The claims are the sender's, or its master's when `r` knows it as a
-                // replica (`sender_master` in clusterProcessPacket).
-                let claimant = match self.nodes[r].master_of(s) {
-                    None => Some(s),
-                    Some(m) if m != NO_OWNER && s_master.is_some() => Some(m),
-                    Some(_) => None,
-                };
-                if let Some(m) = claimant.filter(|&m| m as usize != r) {
-                    let (ch, newer) =
-                        self.update_slots_config_with(r as NodeIdx, m, s_cfg, &claims[s as usize]);
-                    changed |= ch;
-                    // The reverse case: `s` claims a slot `r` knows to be served with a
-                    // greater config epoch; `r` sends it an UPDATE about that owner
-                    // (clusterSendUpdate).
-                    if let Some(o) = newer {
-                        changed |= self.receive_update(s, r as NodeIdx, o);
-                    }
-                }
-                #[cfg(feature = "ops")]
-                if !flagged[s as usize].is_empty() || !self.nodes[r].reports.is_empty() {
-                    self.learn_failure_reports(r as NodeIdx, s, &flagged[s as usize]);
-                }
+                changed |=
+                    self.update_slots_config_with(r as NodeIdx, s, s_cfg, &claims[s as usize]);
             }
             // Slots bound to a known node that no longer claims them stay bound but are
             // marked, so that any claimant may take them.
@@ -508,7 +384,6 @@ impl Cluster {
                 let o = self.nodes[r].owners[j as usize];
                 if o != NO_OWNER
                     && o as usize != r
-                    && up[o as usize]
                     && self.nodes[o as usize].owners[j as usize] != o
                 {
                     unclaimed.push(j);
@@ -519,167 +394,54 @@ impl Cluster {
         changed
     }
 
-    /// `me` processes an UPDATE from `from` about `about` (clusterProcessPacket,
-    /// CLUSTERMSG_TYPE_UPDATE): a greater config epoch for it, and its slots as `from`
-    /// sees them. Returns true when a slot owner changed.
-    fn receive_update(&mut self, me: NodeIdx, from: NodeIdx, about: NodeIdx) -> bool {
-        let fview = &self.nodes[from as usize];
-        let epoch = fview.epoch_of(from, about);
-        let slots: Vec<u16> = (0..SLOTS as u16)
-            .filter(|&j| fview.owners[j as usize] == about)
-            .collect();
-        let n = &mut self.nodes[me as usize];
-        if !n.known.contains(&from) || !n.known.contains(&about) || n.epoch_of(me, about) >= epoch {
-            return false;
-        }
-        n.set_master_of(about, None);
-        n.epoch_view[about as usize] = epoch;
-        self.update_slots_config_with(me, about, epoch, &slots).0
-    }
-
-    /// `r` reads a header of `s` outside a gossip round (a MEET and its PONG): epochs,
-    /// role and the slots `s` (or its master) claims.
-    pub(crate) fn hear(&mut self, r: NodeIdx, s: NodeIdx) {
-        let sn = &self.nodes[s as usize];
-        let (cur, master) = (sn.current_epoch, sn.replica_of);
-        let claimant = master.unwrap_or(s);
-        let cfg = sn.epoch_of(s, claimant);
-        let claims: Vec<u16> = (0..SLOTS as u16)
-            .filter(|&j| sn.owners[j as usize] == claimant)
-            .collect();
-        let rn = &mut self.nodes[r as usize];
-        rn.current_epoch = rn.current_epoch.max(cur);
-        let e = &mut rn.epoch_view[s as usize];
-        *e = (*e).max(cfg);
-        self.learn_role(r, s, master);
-        if claimant != r && self.nodes[r as usize].known.contains(&claimant) {
-            self.update_slots_config_with(r, claimant, cfg, &claims);
-        }
-    }
-
-    /// What `r` learns of `s`'s role from its header (clusterProcessPacket): a replica
-    /// that was a master loses its slots in `r`'s view (clusterDelNodeSlots); a replica
-    /// that became a master leaves its old master's list (clusterSetNodeAsMaster).
-    fn learn_role(&mut self, r: NodeIdx, s: NodeIdx, s_master: Option<NodeIdx>) -> bool {
-        let rn = &mut self.nodes[r as usize];
-        let seen = rn.master_of(s);
-        let Some(m) = s_master else {
-            if seen.is_some() {
-                rn.set_master_of(s, None);
-                return true;
-            }
-            return false;
-        };
-        let mut changed = false;
-        if seen.is_none() {
-            if rn.slot_count_of(s) > 0 {
-                for j in 0..SLOTS as u16 {
-                    if rn.owners[j as usize] == s {
-                        rn.set_owner(j, NO_OWNER);
-                        self.touched.insert(j);
-                    }
-                }
-            }
-            rn.set_master_of(s, Some(NO_OWNER));
-            changed = true;
-        }
-        let rn = &mut self.nodes[r as usize];
-        if rn.known.contains(&m) && rn.master_of(s) != Some(m) {
-            rn.set_master_of(s, Some(m));
-            changed = true;
-        }
-        changed
-    }
-
     /// clusterUpdateSlotsConfigWith: `r` rebinds the slots `s` claims when they are
     /// unassigned (or unclaimed by their owner) or owned with a lower config epoch,
-    /// except slots `r` is importing. When `r`'s master (or `r` itself) is left without
-    /// slots this way, `r` becomes a replica of `s` (cluster-allow-replica-migration,
-    /// default yes); otherwise the keys of slots `r` lost are deleted. Returns whether an
-    /// owner changed, and an owner with a greater config epoch than `s_epoch` of a slot
-    /// claimed (the node an UPDATE should tell about).
+    /// except slots `r` is importing. A slot `r` loses while holding keys in it is
+    /// emptied, as Redis does. Returns true when an owner changed.
     fn update_slots_config_with(
         &mut self,
         r: NodeIdx,
         s: NodeIdx,
         s_epoch: u64,
         claims: &[u16],
-    ) -> (bool, Option<NodeIdx>) {
+    ) -> bool {
         let rn = &mut self.nodes[r as usize];
-        let cur_master = rn.replica_of.unwrap_or(r);
         let mut dirty = Vec::new();
         let mut changed = false;
-        let mut took_ours = false;
-        let mut newer = None;
         for &j in claims {
             let owner = rn.owners[j as usize];
             if owner == s {
                 rn.owner_not_claiming.remove(&j);
                 continue;
             }
-            let unclaimed = owner == NO_OWNER || rn.owner_not_claiming.contains(&j);
-            let owner_epoch = if unclaimed { 0 } else { rn.epoch_of(r, owner) };
-            if owner_epoch > s_epoch && newer.is_none() {
-                newer = Some(owner);
-            }
             if rn.importing.contains_key(&j) {
                 continue;
             }
-            if unclaimed || owner_epoch < s_epoch {
+            let unclaimed = owner == NO_OWNER || rn.owner_not_claiming.contains(&j);
+            if unclaimed || rn.epoch_of(r, owner) < s_epoch {
                 if owner == r && rn.keys.count_in_slot(j) > 0 {
                     dirty.push(j);
                 }
-                took_ours |= owner == cur_master;
                 rn.set_owner(j, s);
                 changed = true;
             }
         }
-        if took_ours && rn.slot_count_of(cur_master) == 0 && s != r {
-            self.events
-                .push(crate::failover::Event::Follows { node: r, master: s });
-            self.set_master(r, s);
-            return (changed, newer);
-        }
-        if let Some(m) = rn.replica_of {
-            // No sub-replicas: follow the master's master.
-            if let Some(mm) = rn.master_of(m).filter(|&mm| mm != NO_OWNER && mm != r) {
-                self.set_master(r, mm);
-                return (changed, newer);
-            }
-        }
         for j in dirty {
-            self.nodes[r as usize].keys.clear_slot(j);
-            let replicas: Vec<NodeIdx> = self.live_replicas(r).collect();
-            for x in replicas {
-                self.nodes[x as usize].keys.clear_slot(j);
-            }
+            rn.keys.clear_slot(j);
         }
-        (changed, newer)
+        changed
     }
 
-    /// Recomputes a node's `cluster_state` (clusterUpdateState): fail when a slot is
-    /// unassigned or its owner is flagged FAIL while full coverage is required, or when
-    /// fewer than a majority of the masters serving slots are reachable (not flagged
-    /// PFAIL or FAIL).
+    /// Recomputes a node's `cluster_state` (clusterUpdateState).
     pub(crate) fn update_state(&mut self, i: NodeIdx) {
         let node = &self.nodes[i as usize];
         let mut ok = true;
-        if node.require_full_coverage
-            && (node.unassigned_slots() > 0
-                || node
-                    .suspects
-                    .iter()
-                    .any(|s| s.fail && node.slot_count_of(s.node) > 0))
-        {
+        if node.require_full_coverage && node.unassigned_slots() > 0 {
             ok = false;
         }
         let size = self.cluster_size(i);
-        let reachable = node
-            .known
-            .iter()
-            .filter(|&&k| node.slot_count_of(k) > 0 && node.suspect(k).is_none())
-            .count();
-        if reachable < size / 2 + 1 {
+        let quorum = size / 2 + 1;
+        if size < quorum {
             ok = false;
         }
         self.nodes[i as usize].state_ok = ok;
@@ -694,17 +456,13 @@ impl Cluster {
             .count()
     }
 
-    /// The node that really serves `slot`: among running masters claiming it in their
-    /// own view, the one with the highest config epoch.
+    /// The node that really serves `slot`: among nodes claiming it in their own view,
+    /// the one with the highest config epoch.
     pub fn serving_owner(&self, slot: u16) -> Option<NodeIdx> {
         self.nodes
             .iter()
             .enumerate()
-            .filter(|(i, n)| {
-                n.owners[slot as usize] == *i as NodeIdx
-                    && n.down_since.is_none()
-                    && n.replica_of.is_none()
-            })
+            .filter(|(i, n)| n.owners[slot as usize] == *i as NodeIdx)
             .max_by_key(|(_, n)| n.config_epoch)
             .map(|(i, _)| i as NodeIdx)
     }
@@ -714,9 +472,6 @@ impl Cluster {
     pub fn serving_owners(&self) -> Vec<Option<NodeIdx>> {
         let mut best: Vec<Option<(NodeIdx, u64)>> = vec![None; SLOTS];
         for (i, n) in self.nodes.iter().enumerate() {
-            if n.down_since.is_some() || n.replica_of.is_some() {
-                continue;
-            }
             for (s, &o) in n.owners.iter().enumerate() {
                 if o as usize == i && best[s].is_none_or(|(_, e)| n.config_epoch >= e) {
                     best[s] = Some((o, n.config_epoch));

@@ -48,9 +48,6 @@ pub(crate) enum Cmd {
     ClusterDelslotsrange,
     ClusterMeet,
     ClusterSetConfigEpoch,
-    ClusterForget,
-    ClusterReplicate,
-    ClusterReset,
 }
 
 /// Where a command's keys are.
@@ -263,30 +260,6 @@ static CLUSTER_SUBCOMMANDS: &[Spec] = &[
         "set-config-epoch",
         "cluster|set-config-epoch",
         3,
-        false,
-        Keys::None,
-    ),
-    spec(
-        Cmd::ClusterForget,
-        "forget",
-        "cluster|forget",
-        3,
-        false,
-        Keys::None,
-    ),
-    spec(
-        Cmd::ClusterReplicate,
-        "replicate",
-        "cluster|replicate",
-        3,
-        false,
-        Keys::None,
-    ),
-    spec(
-        Cmd::ClusterReset,
-        "reset",
-        "cluster|reset",
-        -2,
         false,
         Keys::None,
     ),
@@ -539,7 +512,6 @@ fn process_inner(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, Opt
                 write: queued().any(|(qs, _)| qs.write),
                 cmd_asking: false,
                 migrate: false,
-                readonly: state.readonly,
             };
             route(c, me, state.asking, q)
         } else {
@@ -548,7 +520,6 @@ fn process_inner(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, Opt
                 write: spec.write,
                 cmd_asking: false,
                 migrate: spec.cmd == Cmd::Migrate,
-                readonly: state.readonly,
             };
             route(c, me, state.asking, q)
         };
@@ -627,42 +598,13 @@ fn call(c: &mut Cluster, conn: ConnId, spec: &Spec, argv: &[Vec<u8>], slot: Opti
         Cmd::Hello => hello(c, conn, argv),
         Cmd::Eval => eval(argv),
         Cmd::Get | Cmd::Set | Cmd::Del | Cmd::Exists | Cmd::Incr | Cmd::Mget | Cmd::Mset => {
-            let reply = crate::command_data::run(c, me, spec.cmd, argv, slot);
-            if spec.write && wrote(spec.cmd, argv, &reply) {
-                // Replication: the write goes to every running replica as is.
-                let replicas: Vec<NodeIdx> = c.live_replicas(me).collect();
-                for r in replicas {
-                    crate::command_data::run(c, r, spec.cmd, argv, slot);
-                }
-                c.feed_backlog(me, resp_len(argv));
-            }
-            reply
+            crate::command_data::run(c, me, spec.cmd, argv, slot)
         }
         Cmd::Migrate => crate::command_migrate::migrate(c, me, argv),
         Cmd::ConfigSet => config_set(c, me, argv),
         Cmd::Config | Cmd::Cluster => arity_error(spec.fullname),
         _ => crate::command_cluster::run(c, me, spec.cmd, argv),
     }
-}
-
-/// True when a write changed the dataset (Redis propagates only those): a DEL that
-/// deleted nothing, or a SET refused by NX/XX, is not replicated.
-fn wrote(cmd: Cmd, argv: &[Vec<u8>], reply: &Reply) -> bool {
-    match (cmd, reply) {
-        (_, Reply::Error(_)) | (Cmd::Del, Reply::Integer(0)) => false,
-        (Cmd::Set, Reply::Nil) => argv.iter().any(|a| a.eq_ignore_ascii_case(b"get")),
-        _ => true,
-    }
-}
-
-/// Bytes of a command in the replication stream (a RESP array of bulk strings).
-pub(crate) fn resp_len(argv: &[Vec<u8>]) -> u64 {
-    let digits = |n: usize| n.to_string().len() as u64;
-    3 + digits(argv.len())
-        + argv
-            .iter()
-            .map(|a| 5 + digits(a.len()) + a.len() as u64)
-            .sum::<u64>()
 }
 
 fn exec(c: &mut Cluster, conn: ConnId) -> Reply {

@@ -87,9 +87,6 @@ pub(crate) fn run(c: &mut Cluster, me: NodeIdx, cmd: Cmd, argv: &[Vec<u8>]) -> R
             update_slots(c, me, &seen, del)
         }
         Cmd::ClusterMeet => meet(c, me, argv),
-        Cmd::ClusterForget => forget(c, me, &argv[2]),
-        Cmd::ClusterReplicate => replicate(c, me, &argv[2]),
-        Cmd::ClusterReset => reset(c, me, argv),
         Cmd::ClusterSetConfigEpoch => {
             let Some(epoch) = parse_i64(&argv[2]) else {
                 return not_an_integer();
@@ -147,9 +144,6 @@ fn update_slots(c: &mut Cluster, me: NodeIdx, slots: &[bool], del: bool) -> Repl
 }
 
 fn setslot(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
-    if c.nodes[me as usize].replica_of.is_some() {
-        return Reply::err("ERR Please use SETSLOT only with masters.");
-    }
     let slot = match slot_arg(&argv[2]) {
         Ok(s) => s,
         Err(e) => return e,
@@ -165,9 +159,6 @@ fn setslot(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
         let Some(n) = lookup_node(c, me, &argv[4]) else {
             return error_format([&b"ERR I don't know about node "[..], &argv[4]].concat());
         };
-        if c.nodes[me as usize].master_of(n).is_some() {
-            return Reply::err("ERR Target node is not a master");
-        }
         c.nodes[me as usize].migrating.insert(slot, n);
     } else if is(b"importing") && argc == 5 {
         if owner == Some(me) {
@@ -176,9 +167,6 @@ fn setslot(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
         let Some(n) = lookup_node(c, me, &argv[4]) else {
             return error_format([&b"ERR I don't know about node "[..], &argv[4]].concat());
         };
-        if c.nodes[me as usize].master_of(n).is_some() {
-            return Reply::err("ERR Target node is not a master");
-        }
         c.nodes[me as usize].importing.insert(slot, n);
     } else if is(b"stable") && argc == 4 {
         let node = &mut c.nodes[me as usize];
@@ -188,9 +176,6 @@ fn setslot(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
         let Some(n) = lookup_node(c, me, &argv[4]) else {
             return error_format([&b"ERR Unknown node "[..], &argv[4]].concat());
         };
-        if c.nodes[me as usize].master_of(n).is_some() {
-            return Reply::err("ERR Target node is not a master");
-        }
         let node = &mut c.nodes[me as usize];
         let keys_here = node.keys.count_in_slot(slot);
         if owner == Some(me) && n != me && keys_here != 0 {
@@ -242,105 +227,6 @@ fn bump_epoch_without_consensus(c: &mut Cluster, me: NodeIdx) {
     }
 }
 
-fn unknown_node(id: &[u8]) -> Reply {
-    error_format([&b"ERR Unknown node "[..], id].concat())
-}
-
-/// CLUSTER FORGET: removes the node from this node's table (its slots become
-/// unassigned here) and bans it for 60 s, so that gossip does not bring it back.
-fn forget(c: &mut Cluster, me: NodeIdx, id: &[u8]) -> Reply {
-    let Some(n) = lookup_node(c, me, id) else {
-        return unknown_node(id);
-    };
-    if n == me {
-        return Reply::err("ERR I tried hard but I can't forget myself...");
-    }
-    if c.nodes[me as usize].replica_of == Some(n) {
-        return Reply::err("ERR Can't forget my master!");
-    }
-    let until = c.step() + crate::failover::BLACKLIST_STEPS;
-    let node = &mut c.nodes[me as usize];
-    node.blacklist.retain(|b| b.0 != n);
-    node.blacklist.push((n, until));
-    c.watch = true;
-    c.forget_in_view(me, n);
-    Reply::ok()
-}
-
-/// CLUSTER REPLICATE: an empty master (or a replica) starts replicating `id`.
-fn replicate(c: &mut Cluster, me: NodeIdx, id: &[u8]) -> Reply {
-    let Some(n) = lookup_node(c, me, id) else {
-        return unknown_node(id);
-    };
-    let node = &c.nodes[me as usize];
-    if n == me {
-        return Reply::err("ERR Can't replicate myself");
-    }
-    if node.master_of(n).is_some() {
-        return Reply::err("ERR I can only replicate a master, not a replica.");
-    }
-    if node.replica_of.is_none() && (node.slot_count_of(me) != 0 || !node.keys.is_empty()) {
-        return Reply::err(
-            "ERR To set a master the node must be empty and without assigned slots.",
-        );
-    }
-    c.set_master(me, n);
-    Reply::ok()
-}
-
-/// CLUSTER RESET [HARD|SOFT]: forget every other node and every slot; a replica turns
-/// master and empties its data; HARD also zeroes the epochs and takes a new node id.
-fn reset(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
-    if argv.len() > 3 {
-        return error_format(
-            [
-                &b"ERR unknown subcommand or wrong number of arguments for '"[..],
-                &argv[1],
-                b"'. Try CLUSTER HELP.",
-            ]
-            .concat(),
-        );
-    }
-    let hard = match argv.get(2) {
-        None => false,
-        Some(a) if a.eq_ignore_ascii_case(b"hard") => true,
-        Some(a) if a.eq_ignore_ascii_case(b"soft") => false,
-        Some(_) => return Reply::err("ERR syntax error"),
-    };
-    let node = &mut c.nodes[me as usize];
-    if node.replica_of.is_none() && !node.keys.is_empty() {
-        return Reply::err("ERR CLUSTER RESET can't be called with master nodes containing keys");
-    }
-    if node.replica_of.take().is_some() {
-        node.set_master_of(me, None);
-        node.keys = Default::default();
-    }
-    node.migrating = Default::default();
-    node.importing = Default::default();
-    let mut slots = Vec::new();
-    for s in 0..SLOTS as u16 {
-        if node.owner(s).is_some() {
-            node.set_owner(s, crate::node::NO_OWNER);
-            slots.push(s);
-        }
-    }
-    let others: Vec<NodeIdx> = node.known.iter().copied().filter(|&k| k != me).collect();
-    for k in others {
-        c.forget_in_view(me, k);
-    }
-    let new_id = crate::layout::generated_id(1_000_000 + c.step() as usize);
-    let node = &mut c.nodes[me as usize];
-    if hard {
-        node.current_epoch = 0;
-        node.config_epoch = 0;
-        node.last_vote_epoch = 0;
-        node.id = new_id;
-    }
-    c.update_state(me);
-    c.schedule_gossip_for(slots);
-    Reply::ok()
-}
-
 fn meet(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() > 5 {
         return error_format(
@@ -379,9 +265,6 @@ fn meet(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
             if !c.nodes[other as usize].known.contains(&me) {
                 c.nodes[other as usize].known.push(me);
             }
-            // The MEET and its PONG carry each node's header: epochs and role.
-            c.hear(me, other);
-            c.hear(other, me);
             c.schedule_full_gossip();
         }
     }

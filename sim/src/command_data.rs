@@ -12,7 +12,6 @@ fn syntax_error() -> Reply {
 /// Runs a data command on node `me` (routing has already accepted it). `slot` is the slot
 /// of every key of the command when routing computed it (an accepted request never spans
 /// slots); otherwise each key's slot is computed here.
-#[inline(never)]
 pub(crate) fn run(
     c: &mut Cluster,
     me: NodeIdx,

@@ -83,17 +83,10 @@ pub(crate) fn migrate(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
             None => accepted.push(key.clone()),
         }
     }
-    if !copy && !accepted.is_empty() {
-        // The source's replicas get the deletion as `DEL key...` (migrateCommand's rewrite).
-        let replicas: Vec<NodeIdx> = c.live_replicas(me).collect();
-        for n in std::iter::once(me).chain(replicas) {
-            for key in &accepted {
-                c.nodes[n as usize].keys.remove(key);
-            }
+    if !copy {
+        for key in &accepted {
+            c.nodes[me as usize].keys.remove(key);
         }
-        let mut del = vec![b"DEL".to_vec()];
-        del.extend(accepted.iter().cloned());
-        c.feed_backlog(me, crate::command::resp_len(&del));
     }
     match first_error {
         Some(e) => error_format([&b"ERR Target instance replied with error: "[..], &e].concat()),
@@ -114,37 +107,19 @@ fn restore_asking(
         write: true,
         cmd_asking: true,
         migrate: false,
-        readonly: false,
     };
     if let Err(r) = route(c, target, false, q) {
         if let Reply::Error(text) = r.reply(c) {
             return Err(text);
         }
     }
-    let exists = c.nodes[target as usize]
-        .keys
-        .get_in(key_slot(key), key)
-        .is_some();
-    if exists && !replace {
-        return Err(b"BUSYKEY Target key name already exists.".to_vec());
-    }
-    // The target and its replicas store the key; the replication stream carries
-    // `RESTORE-ASKING key 0 <payload>` (a string's DUMP payload: about its length + 12).
-    let replicas: Vec<NodeIdx> = c.live_replicas(target).collect();
-    for n in std::iter::once(target).chain(replicas) {
-        let keys = &mut c.nodes[n as usize].keys;
-        if exists {
-            keys.remove(key);
+    let keys = &mut c.nodes[target as usize].keys;
+    if keys.get_in(key_slot(key), key).is_some() {
+        if !replace {
+            return Err(b"BUSYKEY Target key name already exists.".to_vec());
         }
-        keys.set(key, value);
+        keys.remove(key);
     }
-    let payload = vec![0u8; value.len() + 12];
-    let argv = [
-        b"RESTORE-ASKING".to_vec(),
-        key.to_vec(),
-        b"0".to_vec(),
-        payload,
-    ];
-    c.feed_backlog(target, crate::command::resp_len(&argv));
+    keys.set(key, value);
     Ok(())
 }

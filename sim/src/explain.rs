@@ -34,11 +34,8 @@ pub fn node_reply(
     let owner = view.owner(slot).map(|o| name(names, o).to_string());
     match reply.error_code() {
         Some("MOVED") => {
-            let replica = view.replica_of.is_some() && view.replica_of == view.owner(slot);
             let owner = owner.unwrap_or_else(|| "another node".into());
-            if replica {
-                format!("{me} is a replica of {owner}, which owns slot {slot}: it holds a copy of the keys but sends clients to its master with MOVED (a connection that sent READONLY may read here).")
-            } else if view.importing.contains_key(&slot) && !asking {
+            if view.importing.contains_key(&slot) && !asking {
                 format!("{me} is importing slot {slot} but the request came without ASKING, so it sends the client to the slot's owner, {owner}, with MOVED.")
             } else {
                 format!("{me} computes slot {slot} for {key} and does not own it: in its view {owner} does, so it answers MOVED, a permanent redirection.")
@@ -65,27 +62,11 @@ pub fn node_reply(
             t if t.ends_with("only accepts read commands") => format!(
                 "{me}'s cluster state is fail and it is set to allow reads only, so it refuses this write."
             ),
-            _ => {
-                let failed = view
-                    .suspects
-                    .iter()
-                    .find(|s| s.fail && view.slot_count_of(s.node) > 0)
-                    .map(|s| name(names, s.node));
-                let why = if view.unassigned_slots() > 0 {
-                    "not every slot is covered in its view".to_string()
-                } else if let Some(f) = failed {
-                    format!("{f} serves slots and is flagged FAIL")
-                } else {
-                    "it cannot reach a majority of the masters".to_string()
-                };
-                format!("{me}'s cluster state is fail ({why}), so it refuses keyed requests.")
-            }
+            _ => format!("{me}'s cluster state is fail (not every slot is covered in its view), so it refuses keyed requests."),
         },
         Some(_) => format!("{me} refuses the command with an error."),
         None => {
-            if view.replica_of.is_some() && view.replica_of == view.owner(slot) {
-                format!("{me} is a replica of the slot's owner and the connection sent READONLY, so it serves this read from its copy.")
-            } else if view.importing.contains_key(&slot) && asking {
+            if view.importing.contains_key(&slot) && asking {
                 format!("{me} is importing slot {slot} and the request follows ASKING, so it serves it here (a key it does not have yet reads as nil, and a new key is created here).")
             } else if view.migrating.contains_key(&slot) {
                 format!("{me} is migrating slot {slot} but still has {key}, so it serves the request itself.")

@@ -77,7 +77,7 @@ pub struct Topology {
 /// A cluster built from a pasted topology.
 #[derive(Clone, Debug)]
 pub struct Imported {
-    /// The simulated cluster (masters and replicas, in the listed order).
+    /// The simulated cluster (masters only).
     pub cluster: Cluster,
     /// The node that printed the output, when known.
     pub myself: Option<NodeIdx>,
@@ -801,57 +801,49 @@ fn cli_value(v: &str, line: usize) -> Result<Reply, ImportError> {
 }
 
 impl Topology {
-    /// Builds the simulated cluster: masters with their slots, replicas of their
-    /// masters, epochs, migration states and the listed node order.
+    /// Builds the simulated cluster: masters with their slots, epochs, migration
+    /// states and the listed node order.
     pub fn build(&self) -> Result<Imported, String> {
         let mut unused = self.unused.clone();
-        let all: Vec<&TopoNode> = self.nodes.iter().collect();
-        // A replica whose master is not listed (as a master) is loaded as an empty master.
-        let master_of: Vec<Option<NodeIdx>> = all
+        let masters: Vec<&TopoNode> = self
+            .nodes
             .iter()
-            .map(|n| {
-                let id = n.replica_of.as_ref()?;
-                let m = all
-                    .iter()
-                    .position(|m| &m.id == id && m.replica_of.is_none());
-                if m.is_none() {
-                    unused.push(format!(
-                        "replica {} ({}:{}) replicates unknown node {}: loaded as a master without slots",
-                        short(&n.id),
-                        n.host,
-                        n.port,
-                        short(id)
-                    ));
-                }
-                m.map(|m| m as NodeIdx)
-            })
+            .filter(|n| n.replica_of.is_none())
             .collect();
-        if master_of.iter().all(Option::is_some) {
-            return Err("no master node in the pasted topology".into());
-        }
-        if all.len() > 1000 {
-            return Err(format!(
-                "{} nodes: at most 1,000 nodes are simulated",
-                all.len()
+        for r in self.nodes.iter().filter(|n| n.replica_of.is_some()) {
+            unused.push(format!(
+                "replica {} ({}:{}) is not simulated yet",
+                short(&r.id),
+                r.host,
+                r.port
             ));
         }
+        if masters.is_empty() {
+            return Err("no master node in the pasted topology".into());
+        }
+        if masters.len() > 1000 {
+            return Err(format!(
+                "{} masters: at most 1,000 nodes are simulated",
+                masters.len()
+            ));
+        }
+        let specs: Vec<(String, String, u16)> = masters
+            .iter()
+            .map(|n| (n.id.clone(), n.host.clone(), n.port))
+            .collect();
         let mut seen = std::collections::HashSet::new();
-        for n in &all {
-            if !seen.insert((n.host.clone(), n.port)) {
-                return Err(format!("two nodes share the address {}:{}", n.host, n.port));
+        for (id, host, port) in &specs {
+            if !seen.insert((host.clone(), *port)) {
+                return Err(format!("two nodes share the address {host}:{port}"));
             }
-            if n.id.len() != 40 {
+            if id.len() != 40 {
                 unused.push(format!(
-                    "node {}:{} has no 40-character id; one was made up",
-                    n.host, n.port
+                    "node {host}:{port} has no 40-character id; one was made up"
                 ));
             }
         }
         let mut owner = vec![crate::node::NO_OWNER; crate::keyslot::SLOTS];
-        for (i, n) in all.iter().enumerate() {
-            if master_of[i].is_some() {
-                continue;
-            }
+        for (i, n) in masters.iter().enumerate() {
             for &(a, b) in &n.slots {
                 for s in a..=b {
                     if owner[s as usize] != crate::node::NO_OWNER {
@@ -861,23 +853,26 @@ impl Topology {
                 }
             }
         }
-        let ranges: Vec<Vec<(u16, u16)>> = (0..all.len() as NodeIdx)
+        let ranges: Vec<Vec<(u16, u16)>> = (0..masters.len() as NodeIdx)
             .map(|i| crate::node::ranges(owner.iter().map(|&o| o == i)))
             .collect();
-        let specs: Vec<(String, String, u16)> = all
-            .iter()
+        let specs: Vec<(String, String, u16)> = specs
+            .into_iter()
             .enumerate()
-            .map(|(i, n)| {
-                let id = if n.id.len() == 40 {
-                    n.id.clone()
-                } else {
-                    crate::layout::generated_id(i)
-                };
-                (id, n.host.clone(), n.port)
+            .map(|(i, (id, h, p))| {
+                (
+                    if id.len() == 40 {
+                        id
+                    } else {
+                        crate::layout::generated_id(i)
+                    },
+                    h,
+                    p,
+                )
             })
             .collect();
         let mut cluster = Cluster::with_ranges(&specs, &ranges);
-        let epochs: Vec<Option<u64>> = all.iter().map(|n| n.epoch).collect();
+        let epochs: Vec<Option<u64>> = masters.iter().map(|n| n.epoch).collect();
         if epochs.iter().all(Option::is_some) {
             let epochs: Vec<u64> = epochs.into_iter().flatten().collect();
             let max = epochs.iter().copied().max().unwrap_or(0);
@@ -889,12 +884,6 @@ impl Topology {
                 cluster.nodes[i].config_epoch = *e;
             }
         }
-        for (i, m) in master_of.iter().enumerate() {
-            if let Some(m) = m {
-                cluster.make_replica(i as NodeIdx, *m);
-            }
-        }
-        let masters = &all;
         for (i, n) in masters.iter().enumerate() {
             if let Some(cp) = n.cport {
                 cluster.nodes[i].cport = cp;

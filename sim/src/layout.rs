@@ -75,32 +75,6 @@ pub fn even(n: usize) -> Cluster {
     Cluster::with_ranges(&specs, &ranges)
 }
 
-/// `masters` masters split evenly as [`even`] does, each with one replica, as
-/// `redis-cli --cluster create <2 x masters nodes> --cluster-replicas 1` builds them: masters
-/// on 127.0.0.1:7000.., replicas on the next ports. For nodes on one host redis-cli pairs
-/// them rotated by one (captured with 7.0.15: 7000 <- 7004, 7001 <- 7005, 7002 <- 7003),
-/// gives every node a config epoch in port order (replicas show their master's) and the
-/// masters' first PING makes every replication offset 14.
-pub fn with_replicas(masters: usize) -> Cluster {
-    assert!((1..=500).contains(&masters), "1 to 500 masters");
-    let split = even(masters);
-    let mut ranges: Vec<Vec<(u16, u16)>> = (0..masters as NodeIdx)
-        .map(|i| split.nodes[0].ranges_of(i))
-        .collect();
-    ranges.resize(2 * masters, Vec::new());
-    let mut c = with_ranges(&ranges);
-    for i in 0..masters {
-        c.make_replica((masters + (i + 1) % masters) as NodeIdx, i as NodeIdx);
-    }
-    c
-}
-
-/// The CLUSTER NODES text node `from` gives: a layout as text, e.g. to start a
-/// [`crate::world::World`] on [`with_replicas`] with `World::from_topology_text`.
-pub fn nodes_text(c: &Cluster, from: NodeIdx) -> String {
-    crate::topology::nodes(c, from)
-}
-
 /// A cluster with explicit ranges per node on 127.0.0.1:7000.. with generated ids.
 pub fn with_ranges(ranges: &[Vec<(u16, u16)>]) -> Cluster {
     let specs: Vec<_> = (0..ranges.len())

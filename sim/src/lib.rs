@@ -15,7 +15,6 @@ mod command_migrate;
 pub mod compare;
 pub mod exchange;
 pub mod explain;
-pub mod failover;
 pub mod import;
 pub mod json;
 pub mod keyslot;

@@ -54,55 +54,6 @@ pub struct Node {
     /// Cluster bus messages sent and received (informational counters).
     pub(crate) messages_sent: u64,
     pub(crate) messages_received: u64,
-    /// The master this node replicates (`myself->slaveof`); `None` for a master.
-    pub replica_of: Option<NodeIdx>,
-    /// Replicas in this node's view, with their master (`NO_OWNER` when the master
-    /// was forgotten), in the order this node learned them (a master's `slaves` array).
-    /// Every other known node is a master.
-    pub replicas: Vec<(NodeIdx, NodeIdx)>,
-    /// Nodes this node flags `fail?` (PFAIL) or `fail`, in the order flagged.
-    pub suspects: Vec<Suspect>,
-    /// Failure reports from masters: (about, reporter, step), as clusterNodeAddFailureReport.
-    pub(crate) reports: Vec<(NodeIdx, NodeIdx, u64)>,
-    /// `lastVoteEpoch`: the epoch this master last voted in.
-    pub(crate) last_vote_epoch: u64,
-    /// Per failed master, the step this node last voted for one of its replicas (`voted_time`).
-    #[cfg_attr(not(feature = "ops"), allow(dead_code))]
-    pub(crate) voted: Vec<(NodeIdx, u64)>,
-    /// A replica's failover election (`failover_auth_*`).
-    pub(crate) election: Option<Election>,
-    /// Nodes removed with CLUSTER FORGET, and the step their ban ends (`nodes_black_list`).
-    pub(crate) blacklist: Vec<(NodeIdx, u64)>,
-    /// Replication offset: bytes of the replication stream (`master_repl_offset`).
-    pub repl_offset: u64,
-    /// A replication backlog exists (created when the first replica attaches).
-    pub(crate) backlog: bool,
-    /// The next write sent to replicas starts with SELECT 0 (`slaveseldb` is -1).
-    pub(crate) select_pending: bool,
-    /// The step since which this node's process is down (`None` while it runs).
-    pub down_since: Option<u64>,
-    /// The step the process last started running again.
-    pub(crate) up_since: u64,
-}
-
-/// A failure flag one node holds about another.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Suspect {
-    /// The node flagged.
-    pub node: NodeIdx,
-    /// `fail` (true) or `fail?` (false).
-    pub fail: bool,
-    /// The step the flag was set (`fail_time` for FAIL).
-    pub since: u64,
-}
-
-/// A replica's election for its failed master (clusterHandleSlaveFailover's state).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Election {
-    /// `failover_auth_time`: the step the vote requests go out.
-    pub at: u64,
-    /// `failover_auth_sent`
-    pub sent: bool,
 }
 
 impl Node {
@@ -131,59 +82,7 @@ impl Node {
             next_client_id: 3,
             messages_sent: 0,
             messages_received: 0,
-            replica_of: None,
-            replicas: Vec::new(),
-            suspects: Vec::new(),
-            reports: Vec::new(),
-            last_vote_epoch: 0,
-            voted: Vec::new(),
-            election: None,
-            blacklist: Vec::new(),
-            repl_offset: 0,
-            backlog: false,
-            select_pending: false,
-            down_since: None,
-            up_since: 0,
         }
-    }
-
-    /// The master of `who` in this node's view (`None` for a master; `Some(NO_OWNER)`
-    /// for a replica whose master was forgotten).
-    pub fn master_of(&self, who: NodeIdx) -> Option<NodeIdx> {
-        self.replicas
-            .iter()
-            .find(|(r, _)| *r == who)
-            .map(|&(_, m)| m)
-    }
-
-    /// Replicas of `master` in this node's view, in the order learned.
-    pub fn replicas_of(&self, master: NodeIdx) -> impl Iterator<Item = NodeIdx> + '_ {
-        self.replicas
-            .iter()
-            .filter(move |(_, m)| *m == master)
-            .map(|&(r, _)| r)
-    }
-
-    /// Records the role of `who` in this view (clusterSetNodeAsMaster /
-    /// clusterNodeAddSlave): a replica moves to the end of its new master's list.
-    pub(crate) fn set_master_of(&mut self, who: NodeIdx, master: Option<NodeIdx>) {
-        if self.master_of(who) == master {
-            return;
-        }
-        self.replicas.retain(|(r, _)| *r != who);
-        if let Some(m) = master {
-            self.replicas.push((who, m));
-        }
-    }
-
-    /// The failure flag this node holds about `who`.
-    pub fn suspect(&self, who: NodeIdx) -> Option<&Suspect> {
-        self.suspects.iter().find(|s| s.node == who)
-    }
-
-    /// True when this node flags `who` as `fail` (nodeFailed).
-    pub fn flags_fail(&self, who: NodeIdx) -> bool {
-        self.suspect(who).is_some_and(|s| s.fail)
     }
 
     /// `ip:port` as used in MOVED/ASK replies.

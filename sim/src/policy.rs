@@ -52,31 +52,6 @@ pub enum OnError {
     WaitRandomNode { wait_ms: u32, refresh: bool },
 }
 
-/// What a client does when a node refuses the connection (its process is down). Every
-/// attempt counts as a send against the policy's budget.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OnConnError {
-    /// Hands the error to the application at once.
-    ToCaller,
-    /// Tries the same node again at once, without a refresh (redis-rs's
-    /// `RetryMethod::Reconnect`).
-    RetrySameNode,
-    /// Backs off, then sends where the map says (the same node: the map is untouched).
-    Backoff,
-    /// Refreshes the whole map at once, asking the failed node last, then starts the
-    /// command again with a fresh redirect budget; at most `retries` times, a count shared
-    /// with CLUSTERDOWN (redis-py's `_internal_execute_command`).
-    RefreshRestart { retries: u32 },
-    /// Waits, refreshes, then retries on a random master (ioredis's
-    /// `retryDelayOnFailover` for "Connection is closed.").
-    WaitRefreshRandom { wait_ms: u32 },
-    /// The first failure is retried as is; the second in a row sleeps (at most the time
-    /// left before `deadline_ms` divided by the square of the attempts left), refreshes
-    /// from the seed nodes in order, and sends where the new map says (Jedis's
-    /// `handleConnectionProblem`).
-    RefreshAfterTwo { deadline_ms: u32 },
-}
-
 /// Which node answers a full refresh.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RefreshSource {
@@ -161,10 +136,6 @@ pub struct Policy {
     pub backoff_cap_ms: u32,
     /// Cross-slot multi-key requests.
     pub cross_slot: CrossSlot,
-    /// A refused connection.
-    pub on_conn_error: OnConnError,
-    /// The library's error for a refused connection (`{addr}` stands for `host:port`).
-    pub conn_error: &'static str,
     /// What the model leaves out or simplifies.
     pub deviations: &'static str,
 }
@@ -256,21 +227,12 @@ impl Policy {
 }
 
 /// redis-py 8.1.0 `RedisCluster` (verified against the golden traces R1-R3).
-///
-/// Refused connection (`_execute_command`, `except (ConnectionError, TimeoutError)`): it
-/// disconnects, moves the node to the end of its startup nodes and runs
-/// `NodesManager.initialize(last_failed_node_name=...)` (shuffled startup nodes, the failed
-/// one last, until an answer covers every slot), then re-raises; `_internal_execute_command`
-/// retries ConnectionError like ClusterDownError, `cluster_error_retry_attempts` (10) times,
-/// each with a fresh 16-send budget and no sleep. Checked against a killed node: 11 refused
-/// attempts, 11 CLUSTER SLOTS, `ConnectionError: Error 111 connecting to host:port.
-/// Connection refused.` after 55 ms.
 pub fn redis_py() -> Policy {
     Policy {
         id: "redis-py",
         name: "redis-py",
         library: "redis-py 8.1.0 (RedisCluster, sync)",
-        summary: "patches the one slot on MOVED (a full refresh every 5th MOVED), follows ASK once without touching the map, retries TRYAGAIN, 16 sends per command; a refused connection: refresh at once and retry, 10 times",
+        summary: "patches the one slot on MOVED (a full refresh every 5th MOVED), follows ASK once without touching the map, retries TRYAGAIN, 16 sends per command",
         use_cache: true,
         max_sends: 16,
         exhausted: "ClusterError: TTL exhausted.",
@@ -284,26 +246,17 @@ pub fn redis_py() -> Policy {
         backoff_base_ms: 10,
         backoff_cap_ms: 1000,
         cross_slot: CrossSlot::ClientSide("RedisClusterException: MGET - all keys must map to the same key slot"),
-        on_conn_error: OnConnError::RefreshRestart { retries: 10 },
-        conn_error: "ConnectionError: Error 111 connecting to {addr}. Connection refused.",
-        deviations: "Connection handshakes (HELLO 3, CLIENT SETINFO, COMMAND) are not shown. The refresh order is seeded, not Python's random.shuffle. A refused connection is retried with no pause (11 attempts took 55 ms against a killed node); here each refresh takes a step.",
+        deviations: "Connection handshakes (HELLO 3, CLIENT SETINFO, COMMAND) are not shown. The refresh order is seeded, not Python's random.shuffle.",
     }
 }
 
 /// Jedis 5.x `JedisCluster` (ClusterCommandExecutor).
-///
-/// Refused connection (`executeCommand`, `catch (JedisConnectionException)` and
-/// `handleConnectionProblem`): the first failure is retried as is; at the second in a row
-/// it sleeps `random(0, millisLeft / attemptsLeft²)` and calls `renewSlotCache()`
-/// (`JedisClusterInfoCache.renewClusterSlots(null)`: the start nodes in order, then the
-/// other pools shuffled), resets the count and goes back to the map; every attempt counts
-/// against `maxAttempts` (5), then `No more cluster attempts left.`
 pub fn jedis() -> Policy {
     Policy {
         id: "jedis",
         name: "Jedis",
         library: "Jedis 5.1 (JedisCluster)",
-        summary: "refreshes the whole map from the node that sent MOVED, follows ASK once, hands TRYAGAIN and CLUSTERDOWN to the caller, 5 attempts; a refused connection: retry, then sleep and refresh after two in a row",
+        summary: "refreshes the whole map from the node that sent MOVED, follows ASK once, hands TRYAGAIN and CLUSTERDOWN to the caller, 5 attempts",
         use_cache: true,
         max_sends: 5,
         exhausted: "JedisClusterOperationException: No more cluster attempts left.",
@@ -317,25 +270,17 @@ pub fn jedis() -> Policy {
         backoff_base_ms: 0,
         backoff_cap_ms: 0,
         cross_slot: CrossSlot::ClientSide("JedisClusterOperationException: Keys must belong to same hashslot."),
-        on_conn_error: OnConnError::RefreshAfterTwo { deadline_ms: 10_000 },
-        conn_error: "JedisConnectionException: Failed to connect to any host resolved for DNS name.",
-        deviations: "After two connection failures in a row Jedis sleeps a random time up to (time left before its 10 s deadline) / (attempts left)^2; the simulator sleeps half of it, the average. Concurrent refreshes are not possible with one client.",
+        deviations: "The 10 s retry deadline and connection-failure backoff are not modelled; concurrent refreshes are not possible with one client.",
     }
 }
 
 /// go-redis v9 `ClusterClient`.
-///
-/// Refused connection (`ClusterClient.process`): `shouldRetry` is true for a network error
-/// that is not a timeout; the first retry goes to the same node, later ones call
-/// `MarkAsFailing` and ask `cmdNode` again, which for a master still returns the map's
-/// owner; every try sleeps `retryBackoff` first and counts against `MaxRedirects` (3 retries);
-/// node clients get `MaxRetries = -1` (no retries of their own). The last error is returned.
 pub fn go_redis() -> Policy {
     Policy {
         id: "go-redis",
         name: "go-redis",
         library: "go-redis v9.5 (ClusterClient)",
-        summary: "retries at the MOVED target at once and reloads the map in the background, follows ASK once, backs off on TRYAGAIN and CLUSTERDOWN, 4 tries; a refused connection: back off and retry the same node",
+        summary: "retries at the MOVED target at once and reloads the map in the background, follows ASK once, backs off on TRYAGAIN and CLUSTERDOWN, 4 tries",
         use_cache: true,
         max_sends: 4,
         exhausted: "go-redis returns the last error",
@@ -349,27 +294,17 @@ pub fn go_redis() -> Policy {
         backoff_base_ms: 8,
         backoff_cap_ms: 512,
         cross_slot: CrossSlot::Server,
-        on_conn_error: OnConnError::Backoff,
-        conn_error: "dial tcp {addr}: connect: connection refused",
-        deviations: "Backoff jitter is left out (the upper bound is used). The background reload runs right after the hop that triggered it. A refused connection is retried on the node the map gives, still the dead master: the map reloads after MOVED or ASK, or once older than 10 s (not modelled).",
+        deviations: "Backoff jitter is left out (the upper bound is used). The background reload runs right after the hop that triggered it.",
     }
 }
 
 /// ioredis 5.x `Cluster`.
-///
-/// Refused connection: cluster nodes have `retryStrategy: null`, so the node's connection
-/// ends and its queued command is rejected with `Connection is closed.`; `handleError`
-/// puts it in the `failover` delay queue (`retryDelayOnFailover`, 100 ms), whose callback is
-/// `refreshSlotsCache` (shuffled nodes, the first that answers), then `tryConnection(true)`
-/// sends it to a random master; each handled error counts against `maxRedirections` (16).
-/// Checked with 5.11.1 against a killed node: `Too many Cluster redirections. Last error:
-/// Error: Connection is closed.` after 0.9 s.
 pub fn ioredis() -> Policy {
     Policy {
         id: "ioredis",
         name: "ioredis",
         library: "ioredis 5.11.1 (Cluster)",
-        summary: "patches the slot on MOVED, resends, then refreshes the whole map; follows ASK once; retries TRYAGAIN on a random node after 100 ms; a refused connection: wait 100 ms, refresh, retry on a random master",
+        summary: "patches the slot on MOVED, resends, then refreshes the whole map; follows ASK once; retries TRYAGAIN on a random node after 100 ms",
         use_cache: true,
         max_sends: 17,
         exhausted: "Error: Too many Cluster redirections. Last error: ReplyError: {last}",
@@ -389,25 +324,17 @@ pub fn ioredis() -> Policy {
         backoff_base_ms: 0,
         backoff_cap_ms: 0,
         cross_slot: CrossSlot::Server,
-        on_conn_error: OnConnError::WaitRefreshRandom { wait_ms: 100 },
-        conn_error: "Error: Connection is closed.",
         deviations: "The background refresh after MOVED is shown right after the resend; the library's own can go out just before the resend when the resend first has to open a connection. Connection handshakes (CLIENT SETNAME/SETINFO, INFO, the CLUSTER INFO ready check) are not shown. The offline queue and reconnection strategy are not modelled.",
     }
 }
 
 /// redis-rs `cluster::ClusterConnection` (sync).
-///
-/// Refused connection (`ClusterConnection::request`): an IO error whose kind is
-/// ConnectionRefused makes `is_connection_dropped()` true, so `retry_method()` is
-/// `Reconnect`: the connection is dropped, a new one attempted, and the loop tries the same
-/// slot address again at once, up to `number_of_retries` (16); the slot map is refreshed
-/// only after MOVED (or when no connection is left at all). The IO error is returned.
 pub fn redis_rs() -> Policy {
     Policy {
         id: "redis-rs",
         name: "redis-rs",
         library: "redis-rs 1.8.1 (cluster, sync)",
-        summary: "refreshes the whole map on MOVED before retrying, follows ASK once, backs off on TRYAGAIN and CLUSTERDOWN; a refused connection: reconnect and retry at once, 16 times, no refresh",
+        summary: "refreshes the whole map on MOVED before retrying, follows ASK once, backs off on TRYAGAIN and CLUSTERDOWN",
         use_cache: true,
         max_sends: 17,
         exhausted: "(error) {last}",
@@ -421,23 +348,17 @@ pub fn redis_rs() -> Policy {
         backoff_base_ms: 10,
         backoff_cap_ms: 655_360,
         cross_slot: CrossSlot::Server,
-        on_conn_error: OnConnError::RetrySameNode,
-        conn_error: "Connection refused (os error 111)",
-        deviations: "A refresh that meets a dead node's open connection fails the request in the library; the simulator asks the next node. Waits between TRYAGAIN/CLUSTERDOWN retries use the top of the library's random range (10 ms x 2^retry, at most 655 s) and leave out its 1.28 s minimum. After a map refresh the library PINGs every node; those checks are not shown. A cross-slot MGET/MSET is split per slot by the library; the simulator sends it whole and gets CROSSSLOT. The async client (retry at once, rebuild in the background) is not modelled.",
+        deviations: "Waits between TRYAGAIN/CLUSTERDOWN retries use the top of the library's random range (10 ms x 2^retry, at most 655 s) and leave out its 1.28 s minimum. After a map refresh the library PINGs every node; those checks are not shown. A cross-slot MGET/MSET is split per slot by the library; the simulator sends it whole and gets CROSSSLOT. The async client (retry at once, rebuild in the background) is not modelled.",
     }
 }
 
 /// Lettuce 6.x `RedisClusterClient`.
-///
-/// Refused connection: opening the node connection fails with `RedisConnectionException`
-/// and the command completes exceptionally; adaptive refresh on reconnects
-/// (PERSISTENT_RECONNECTS) is opt-in and not enabled here. Not checked against a run.
 pub fn lettuce() -> Policy {
     Policy {
         id: "lettuce",
         name: "Lettuce",
         library: "Lettuce 6.3 (RedisClusterClient, adaptive refresh on MOVED enabled)",
-        summary: "follows MOVED without touching the map (a topology refresh at most every 5 s), follows ASK once, 5 redirects; a refused connection: error to the caller",
+        summary: "follows MOVED without touching the map (a topology refresh at most every 5 s), follows ASK once, 5 redirects",
         use_cache: true,
         max_sends: 6,
         exhausted: "RedisException: Too many redirections",
@@ -451,9 +372,7 @@ pub fn lettuce() -> Policy {
         backoff_base_ms: 0,
         backoff_cap_ms: 0,
         cross_slot: CrossSlot::ClientSide("Lettuce splits a cross-slot MGET into one MGET per slot; that splitting is not simulated here"),
-        on_conn_error: OnConnError::ToCaller,
-        conn_error: "RedisConnectionException: Unable to connect to {addr}",
-        deviations: "Adaptive refresh triggers are opt-in in Lettuce; this preset enables the MOVED trigger. Cross-slot MGET splitting is not simulated. A refused connection fails the command at once, as with no open connection to the node; with one open, Lettuce queues the command while it reconnects, up to its 60 s timeout (not modelled).",
+        deviations: "Adaptive refresh triggers are opt-in in Lettuce; this preset enables the MOVED trigger. Cross-slot MGET splitting is not simulated.",
     }
 }
 

@@ -1,9 +1,5 @@
 //! Which node serves a request: Redis 7.0's `getNodeByQuery` and the redirection
-//! replies of `clusterRedirectClient`. A replica answers like any node whose view gives
-//! the slot to another node (MOVED to its master), except that a connection that sent
-//! READONLY may read its master's slots there (getNodeByQuery's
-//! `c->flags & CLIENT_READONLY && !is_write_command && nodeIsSlave(myself) &&
-//! myself->slaveof == n`), after the CLUSTERDOWN checks.
+//! replies of `clusterRedirectClient`.
 
 use crate::cluster::{Cluster, NodeIdx};
 use crate::keyslot::key_slot;
@@ -20,8 +16,6 @@ pub(crate) struct Query<I> {
     pub cmd_asking: bool,
     /// The command is MIGRATE.
     pub migrate: bool,
-    /// The connection sent READONLY (only matters on a replica).
-    pub readonly: bool,
 }
 
 /// Why a node refused to serve a request here.
@@ -120,10 +114,6 @@ where
         return Ok(Some(slot));
     }
     if owner != me {
-        // A replica serves reads of its master's slots to READONLY connections.
-        if q.readonly && !q.write && node.replica_of == Some(owner) {
-            return Ok(Some(slot));
-        }
         return Err(Redirect::Moved(slot, owner));
     }
     Ok(Some(slot))

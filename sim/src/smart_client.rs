@@ -9,8 +9,6 @@ use crate::client::parse_redirect;
 use crate::cluster::{Cluster, ConnId, NodeIdx};
 use crate::keyslot::{key_slot, SLOTS};
 use crate::node::NO_OWNER;
-#[cfg(feature = "ops")]
-use crate::policy::OnConnError;
 use crate::policy::{CrossSlot, OnAsk, OnError, OnMoved, Policy, RefreshSource, TopologyCommand};
 use crate::resp::Reply;
 
@@ -58,8 +56,6 @@ pub struct Hop {
     pub reaction: String,
     /// Done in the background, outside the request's own path.
     pub background: bool,
-    /// The node refused the connection (its process is down): nothing was sent.
-    pub refused: bool,
 }
 
 /// How a request ended.
@@ -100,8 +96,6 @@ pub struct Counters {
     pub refreshes: u64,
     /// Requests that ended in an error.
     pub errors: u64,
-    /// Connections refused (a node down).
-    pub conn_errors: u64,
 }
 
 impl Counters {
@@ -153,10 +147,6 @@ pub struct Request {
     attempts: u32,
     retries: u32,
     last_error: Option<Reply>,
-    /// Connection failures in a row (Jedis's `consecutiveConnectionFailures`).
-    conn_failures: u32,
-    /// The client's clock when the request started.
-    started_ms: f64,
 }
 
 impl Request {
@@ -221,10 +211,9 @@ pub struct Client {
     pub now_ms: f64,
     /// A background map reload waiting to run after this many more hops.
     bg_refresh: Option<u32>,
-    /// The nodes the queued background reload asks, in order until one answers, drawn
-    /// when it was queued (a library shuffles its nodes when it starts the reload, not when
-    /// the reload's query goes out).
-    bg_order: Vec<NodeIdx>,
+    /// The node the queued background reload asks, drawn when it was queued (a library
+    /// shuffles its nodes when it starts the reload, not when the reload's query goes out).
+    bg_node: Option<NodeIdx>,
 }
 
 impl Client {
@@ -253,7 +242,7 @@ impl Client {
             scripted_picks: VecDeque::new(),
             now_ms: 0.0,
             bg_refresh: None,
-            bg_order: Vec::new(),
+            bg_node: None,
         }
     }
 
@@ -305,24 +294,6 @@ impl Client {
         }
         let r = self.next_random() as usize % self.known.len().max(1);
         self.known.get(r).copied().unwrap_or(0)
-    }
-
-    /// A random master of the map (ioredis's `getSampleInstance("master")`), or a random
-    /// known node when the map names none.
-    fn random_master(&mut self) -> NodeIdx {
-        if let Some(n) = self.scripted_picks.pop_front() {
-            return n;
-        }
-        let masters: Vec<NodeIdx> = self
-            .known
-            .iter()
-            .copied()
-            .filter(|k| self.cache.contains(k))
-            .collect();
-        if masters.is_empty() {
-            return self.random_node();
-        }
-        masters[self.next_random() as usize % masters.len()]
     }
 
     fn shuffled_known(&mut self) -> Vec<NodeIdx> {
@@ -389,8 +360,6 @@ impl Client {
             attempts: 1,
             retries: 0,
             last_error: None,
-            conn_failures: 0,
-            started_ms: self.now_ms,
         }
     }
 
@@ -398,21 +367,10 @@ impl Client {
     pub fn step(&mut self, cluster: &mut Cluster, req: &mut Request) -> Option<Hop> {
         if self.bg_refresh == Some(0) || (self.bg_refresh.is_some() && req.is_done()) {
             self.bg_refresh = None;
-            if self.bg_order.is_empty() {
-                self.bg_order = self.shuffled_known();
-            }
-            let node = self.bg_order.remove(0);
-            #[cfg(feature = "ops")]
-            if cluster.is_down(node) {
-                // The reload asks the next node.
-                if !self.bg_order.is_empty() {
-                    self.bg_refresh = Some(0);
-                }
-                let mut hop = self.refused_hop(HopKind::Refresh, node, self.policy.topology.argv());
-                hop.background = true;
-                return Some(hop);
-            }
-            self.bg_order.clear();
+            let node = match self.bg_node.take() {
+                Some(n) => n,
+                None => self.shuffled_known().first().copied().unwrap_or(0),
+            };
             let mut hop = self.refresh_from(cluster, node);
             hop.background = true;
             hop.reaction = format!("In the background, {}", lower_first(&hop.reaction));
@@ -442,8 +400,6 @@ impl Client {
             Pending::Wait { ms, why, then } => {
                 req.pending = *then;
                 self.now_ms += ms as f64;
-                // The cluster lives on while the client sleeps.
-                cluster.pass_ms(ms);
                 Hop {
                     kind: HopKind::Wait,
                     node: None,
@@ -453,50 +409,7 @@ impl Client {
                     map_change: None,
                     reaction: why,
                     background: false,
-                    refused: false,
                 }
-            }
-            #[cfg(feature = "ops")]
-            Pending::Asking { node } if cluster.is_down(node) => {
-                req.sends += 1;
-                let mut hop = self.refused_hop(HopKind::Asking, node, vec![b"ASKING".to_vec()]);
-                (req.pending, hop.reaction) = self.on_refused(cluster, req, node);
-                hop
-            }
-            #[cfg(feature = "ops")]
-            Pending::Send { node, .. } if cluster.is_down(node) => {
-                req.sends += 1;
-                let mut hop = self.refused_hop(HopKind::Command, node, req.argv.clone());
-                (req.pending, hop.reaction) = self.on_refused(cluster, req, node);
-                if let Pending::Done(Outcome::Error(_)) = &req.pending {
-                    self.counters.errors += 1;
-                }
-                hop
-            }
-            #[cfg(feature = "ops")]
-            Pending::Refresh {
-                order,
-                pos,
-                until_covered,
-                merged,
-                then,
-            } if cluster.is_down(order[pos]) => {
-                let node = order[pos];
-                let mut hop = self.refused_hop(HopKind::Refresh, node, self.policy.topology.argv());
-                if pos + 1 < order.len() {
-                    req.pending = Pending::Refresh {
-                        order,
-                        pos: pos + 1,
-                        until_covered,
-                        merged,
-                        then,
-                    };
-                    hop.reaction = "The library asks the next node.".into();
-                } else {
-                    req.pending = *then;
-                    hop.reaction = "No node answered: the map stays as it was.".into();
-                }
-                hop
             }
             Pending::Asking { node } => {
                 let conn = self.conn(cluster, node);
@@ -512,7 +425,6 @@ impl Client {
                     map_change: None,
                     reaction: "ASKING flags the connection; the command follows on it.".into(),
                     background: false,
-                    refused: false,
                 }
             }
             Pending::Refresh {
@@ -567,7 +479,6 @@ impl Client {
                     map_change: change,
                     reaction,
                     background: false,
-                    refused: false,
                 }
             }
             Pending::Send { node, asking } => {
@@ -589,7 +500,6 @@ impl Client {
                     map_change: change,
                     reaction,
                     background: false,
-                    refused: false,
                 };
                 if let Pending::Done(Outcome::Error(_)) = &req.pending {
                     self.counters.errors += 1;
@@ -654,7 +564,6 @@ impl Client {
             map_change: change,
             reaction,
             background: false,
-            refused: false,
         }
     }
 
@@ -672,152 +581,6 @@ impl Client {
         (reply, argv)
     }
 
-    /// A hop to a node that refused the connection (nothing was sent).
-    #[cfg(feature = "ops")]
-    fn refused_hop(&mut self, kind: HopKind, node: NodeIdx, argv: Vec<Vec<u8>>) -> Hop {
-        self.counters.conn_errors += 1;
-        if let Some(c) = self.conns.get_mut(node as usize) {
-            *c = None;
-        }
-        Hop {
-            kind,
-            node: Some(node),
-            argv,
-            reply: None,
-            ms: 0.0,
-            map_change: None,
-            reaction: String::new(),
-            background: false,
-            refused: true,
-        }
-    }
-
-    /// The library's reaction to a refused connection to `node` (see [`OnConnError`]).
-    #[cfg(feature = "ops")]
-    fn on_refused(
-        &mut self,
-        cluster: &Cluster,
-        req: &mut Request,
-        node: NodeIdx,
-    ) -> (Pending, String) {
-        let p = self.policy.clone();
-        let addr = cluster.nodes[node as usize].addr();
-        let conn_text = p.conn_error.replace("{addr}", &addr);
-        let give_up = |text: String| Pending::Done(Outcome::Error(text));
-        let exhausted = p
-            .exhausted
-            .replace("ReplyError: {last}", "{last}")
-            .replace("{last}", &conn_text);
-        let budget_left = req.sends < p.max_sends;
-        req.conn_failures += 1;
-        match p.on_conn_error {
-            OnConnError::ToCaller => (
-                give_up(conn_text),
-                "The library hands the connection error to the application.".into(),
-            ),
-            OnConnError::RetrySameNode if budget_left => (
-                Pending::Send {
-                    node,
-                    asking: false,
-                },
-                "The library reconnects to the same address and tries again at once.".into(),
-            ),
-            OnConnError::Backoff if budget_left => {
-                let ms = p.backoff_ms(req.sends);
-                let send = Pending::Send {
-                    node: self.route_target(req.slot),
-                    asking: false,
-                };
-                (
-                    Pending::Wait {
-                        ms,
-                        why: format!("Backoff: {ms} ms."),
-                        then: Box::new(send),
-                    },
-                    format!(
-                        "The library backs off {ms} ms and tries the node its map gives again."
-                    ),
-                )
-            }
-            OnConnError::RetrySameNode | OnConnError::Backoff => (
-                give_up(conn_text),
-                "Its retries are spent: the library returns the connection error.".into(),
-            ),
-            OnConnError::RefreshRestart { retries } => {
-                let (then, text) = if req.retries < retries {
-                    req.retries += 1;
-                    (
-                        Pending::Restart,
-                        format!(
-                            "then starts the command again (retry {} of {retries})",
-                            req.retries
-                        ),
-                    )
-                } else {
-                    (
-                        give_up(conn_text),
-                        "then, its retries spent, raises the connection error".into(),
-                    )
-                };
-                let mut order: Vec<NodeIdx> = self.shuffled_known();
-                order.retain(|&n| n != node);
-                order.push(node);
-                (
-                    refresh(order, true, then),
-                    format!("The library refreshes its map at once (the failed node asked last), {text}."),
-                )
-            }
-            OnConnError::WaitRefreshRandom { wait_ms } if budget_left => {
-                let send = Pending::Send {
-                    node: self.random_master(),
-                    asking: false,
-                };
-                let order = self.shuffled_known();
-                (
-                    Pending::Wait {
-                        ms: wait_ms,
-                        why: format!("The library waits {wait_ms} ms."),
-                        then: Box::new(refresh(order, false, send)),
-                    },
-                    format!("The library waits {wait_ms} ms, refreshes its map and retries on a random node."),
-                )
-            }
-            OnConnError::WaitRefreshRandom { .. } => {
-                (give_up(exhausted), "Its budget is spent.".into())
-            }
-            OnConnError::RefreshAfterTwo { deadline_ms } => {
-                if !budget_left {
-                    return (
-                        give_up(p.exhausted.to_string()),
-                        "Its attempts are spent.".into(),
-                    );
-                }
-                if req.conn_failures < 2 {
-                    return (
-                        Pending::Send {
-                            node,
-                            asking: false,
-                        },
-                        "The library tries the same node once more.".into(),
-                    );
-                }
-                req.conn_failures = 0;
-                let left = (p.max_sends - req.sends).max(1) as f64;
-                let millis_left = (deadline_ms as f64 - (self.now_ms - req.started_ms)).max(0.0);
-                let ms = (millis_left / (left * left) / 2.0) as u32;
-                let then = refresh(self.known.clone(), false, Pending::FromMap);
-                (
-                    Pending::Wait {
-                        ms,
-                        why: format!("The library sleeps {ms} ms (a random time up to {} ms).", (millis_left / (left * left)) as u32),
-                        then: Box::new(then),
-                    },
-                    "Two connection failures in a row: the library sleeps, refreshes its map from its seed nodes and tries again.".into(),
-                )
-            }
-        }
-    }
-
     fn install(&mut self, mut map: Vec<NodeIdx>) -> usize {
         if self.policy.refresh_keeps_unlisted {
             for (entry, &old) in map.iter_mut().zip(self.cache.iter()) {
@@ -831,12 +594,6 @@ impl Client {
             .zip(self.cache.iter())
             .filter(|(a, b)| a != b)
             .count();
-        // Nodes seen in the answer become refresh candidates (a new node, a new master).
-        for &o in &map {
-            if o != NO_OWNER && !self.known.contains(&o) {
-                self.known.push(o);
-            }
-        }
         self.cache = Arc::new(map);
         self.moved_count = 0;
         changed
@@ -864,7 +621,13 @@ impl Client {
             }
             RefreshSource::Random => (self.shuffled_known(), false),
         };
-        refresh(order, until_covered, then)
+        Pending::Refresh {
+            order,
+            pos: 0,
+            until_covered,
+            merged: vec![NO_OWNER; SLOTS],
+            then: Box::new(then),
+        }
     }
 
     /// Queues a background reload to run after the next hop, unless one is queued or
@@ -878,7 +641,7 @@ impl Client {
             return false;
         }
         self.bg_refresh = Some(hops);
-        self.bg_order = self.shuffled_known();
+        self.bg_node = self.shuffled_known().first().copied();
         true
     }
 
@@ -1150,7 +913,7 @@ impl Client {
                         None,
                     );
                 }
-                let node = self.random_master();
+                let node = self.random_node();
                 let send = Pending::Send {
                     node,
                     asking: false,
@@ -1171,18 +934,6 @@ impl Client {
                 )
             }
         }
-    }
-}
-
-/// A full refresh asking `order` in turn (until the map covers every slot, or until
-/// one node answers), then `then`.
-fn refresh(order: Vec<NodeIdx>, until_covered: bool, then: Pending) -> Pending {
-    Pending::Refresh {
-        order,
-        pos: 0,
-        until_covered,
-        merged: vec![NO_OWNER; SLOTS],
-        then: Box::new(then),
     }
 }
 

@@ -438,50 +438,6 @@ fn op_to_json(op: &Op) -> Json {
             Json::Arr(vec![t("act"), t("finish-migration"), n(*slot as usize)])
         }
         Op::Act(Action::RefreshMap) => strs(&["act", "refresh-map"]),
-        #[cfg(not(feature = "ops"))]
-        Op::Act(_) => strs(&["act", "unsupported"]),
-        #[cfg(feature = "ops")]
-        Op::Act(a) => {
-            let mut v = vec![t("act")];
-            let mut nums = |name: &str, xs: &[usize]| {
-                v.push(t(name));
-                v.extend(xs.iter().map(|&x| n(x)));
-            };
-            match a {
-                Action::FailNode { node } => nums("fail-node", &[*node as usize]),
-                Action::RecoverNode { node } => nums("recover-node", &[*node as usize]),
-                Action::AddNode { replica_of } => {
-                    let m: Vec<usize> = replica_of.iter().map(|&m| m as usize).collect();
-                    nums("add-node", &m)
-                }
-                Action::RemoveNode { node } => nums("remove-node", &[*node as usize]),
-                Action::DelSlot { node, slot } => {
-                    nums("del-slot", &[*node as usize, *slot as usize])
-                }
-                Action::SetFullCoverage { node, on } | Action::SetReadsWhenDown { node, on } => {
-                    let name = if matches!(a, Action::SetFullCoverage { .. }) {
-                        "full-coverage"
-                    } else {
-                        "reads-when-down"
-                    };
-                    nums(name, &[*on as usize]);
-                    v.extend(node.map(|x| n(x as usize)));
-                }
-                Action::SetGossipDelay { steps } => nums("gossip-delay", &[*steps as usize]),
-                Action::MigrateRange {
-                    from,
-                    to,
-                    start,
-                    end,
-                } => nums(
-                    "migrate-range",
-                    &[*from as usize, *to as usize, *start as usize, *end as usize],
-                ),
-                Action::PassTime { steps } => nums("pass-time", &[*steps as usize]),
-                _ => unreachable!("matched above"),
-            }
-            Json::Arr(v)
-        }
         Op::AddClient(id) => strs(&["add-client", id]),
         Op::SetPolicy(i, id) => Json::Arr(vec![t("set-policy"), n(*i), t(id)]),
         Op::SelectClient(i) => Json::Arr(vec![t("select-client"), n(*i)]),
@@ -518,10 +474,6 @@ fn op_from_json(v: &Json) -> Result<Op, String> {
             .filter(|&s| (s as usize) < crate::keyslot::SLOTS)
             .ok_or_else(|| format!("item {} is not a slot", i + 1))
     };
-    #[cfg(feature = "ops")]
-    let whole = |i: usize| -> Result<u32, String> {
-        u32::try_from(u(i)?).map_err(|_| format!("item {} is too large", i + 1))
-    };
     let node = |i: usize| -> Result<crate::cluster::NodeIdx, String> {
         let x = u(i)?;
         crate::cluster::NodeIdx::try_from(x).map_err(|_| format!("item {} is not a node", i + 1))
@@ -549,54 +501,6 @@ fn op_from_json(v: &Json) -> Result<Op, String> {
             "move-all-keys" => Action::MoveAllKeys { slot: slot(2)? },
             "finish-migration" => Action::FinishMigration { slot: slot(2)? },
             "refresh-map" => Action::RefreshMap,
-            #[cfg(feature = "ops")]
-            "fail-node" => Action::FailNode { node: node(2)? },
-            #[cfg(feature = "ops")]
-            "recover-node" => Action::RecoverNode { node: node(2)? },
-            #[cfg(feature = "ops")]
-            "add-node" => Action::AddNode {
-                replica_of: if items.len() > 2 {
-                    Some(node(2)?)
-                } else {
-                    None
-                },
-            },
-            #[cfg(feature = "ops")]
-            "remove-node" => Action::RemoveNode { node: node(2)? },
-            #[cfg(feature = "ops")]
-            "del-slot" => Action::DelSlot {
-                node: node(2)?,
-                slot: slot(3)?,
-            },
-            #[cfg(feature = "ops")]
-            "full-coverage" => Action::SetFullCoverage {
-                on: u(2)? != 0,
-                node: if items.len() > 3 {
-                    Some(node(3)?)
-                } else {
-                    None
-                },
-            },
-            #[cfg(feature = "ops")]
-            "reads-when-down" => Action::SetReadsWhenDown {
-                on: u(2)? != 0,
-                node: if items.len() > 3 {
-                    Some(node(3)?)
-                } else {
-                    None
-                },
-            },
-            #[cfg(feature = "ops")]
-            "gossip-delay" => Action::SetGossipDelay { steps: whole(2)? },
-            #[cfg(feature = "ops")]
-            "migrate-range" => Action::MigrateRange {
-                from: node(2)?,
-                to: node(3)?,
-                start: slot(4)?,
-                end: slot(5)?,
-            },
-            #[cfg(feature = "ops")]
-            "pass-time" => Action::PassTime { steps: whole(2)? },
             other => return Err(format!("unknown action {other:?}")),
         }),
         "add-client" => Op::AddClient(s(1)?.into()),
