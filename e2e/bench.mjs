@@ -3,7 +3,8 @@
 //   2. median time from clicking Send -> the first log entry appears in the DOM (and is painted)
 // A log entry is an element matching LOG_SELECTOR (default: `[role="log"] > *, [data-log-entry]`).
 //   3. each client policy preset running a 10,000-request workload during a migration, in the
-//      page's tools worker (the same module the comparison view uses), in milliseconds
+//      page's tools worker (the same module the comparison view uses), in milliseconds (best
+//      of three runs, after one warm-up run)
 //   4. time travel on the MOVED preset: a session of 10,000+ recorded steps (requests sent
 //      at Instant speed), the growth of the WebAssembly memory it took, seeking with the
 //      timeline slider to random steps (p95, until the page shows that step), and clicks
@@ -107,12 +108,19 @@ async function workloads(browser, url) {
         w.onmessage = (e) => resolve(e.data);
         w.postMessage({ id, request });
       });
-    await ask(0, 'compare\nrequests=10\npolicy=jedis\nproxy=0'); // load and compile the module
-    const res = [];
-    for (const [i, id] of ids.entries()) {
-      const a = await ask(i + 1, `compare\nrequests=10000\npolicy=${id}\nproxy=0`);
-      if (a.answer.startsWith('error:')) throw new Error(`${id}: ${a.answer}`);
-      res.push([id, a.ms]);
+    // Load the module and let the engine optimise its code before timing.
+    const cold = await ask(0, 'compare\nrequests=10000\npolicy=jedis\nproxy=0');
+    const res = [['jedis, first run after loading', cold.ms]];
+    let n = 1;
+    for (const id of ids) {
+      // Best of three runs: the figure of the workload, not of what else the machine did.
+      let best = Infinity;
+      for (let r = 0; r < 3; r++) {
+        const a = await ask(n++, `compare\nrequests=10000\npolicy=${id}\nproxy=0`);
+        if (a.answer.startsWith('error:')) throw new Error(`${id}: ${a.answer}`);
+        best = Math.min(best, a.ms);
+      }
+      res.push([id, best]);
     }
     w.terminate();
     return res;
@@ -206,8 +214,9 @@ try {
     `bench: Step/Back clicks at step ${t.total.toLocaleString('en-US')} (100): p95 ${fmt(p95(t.clicks))} (target 16 ms, measured on the two-node MOVED preset with one client)`,
   );
   const runs = await workloads(browser, server.url);
-  for (const [id, ms] of runs) console.log(`bench: 10,000 requests during a migration, ${id.padEnd(16)} ${fmt(ms)} in the page's worker`);
-  const slowest = Math.max(...runs.map(([, ms]) => ms));
+  console.log(`bench: 10,000 requests during a migration, ${runs[0][0]}: ${fmt(runs[0][1])} (the engine still compiling)`);
+  for (const [id, ms] of runs.slice(1)) console.log(`bench: 10,000 requests during a migration, ${id.padEnd(16)} ${fmt(ms)} in the page's worker (best of 3)`);
+  const slowest = Math.max(...runs.slice(1).map(([, ms]) => ms));
   console.log(
     `bench: slowest preset: ${fmt(slowest)} (target ${TARGET_WORKLOAD_MS} ms: ${slowest <= TARGET_WORKLOAD_MS ? 'met' : 'NOT met'})`,
   );
