@@ -4,6 +4,7 @@
 //! collects the choices and shows the answer. It lives inside [`crate::app::App`]
 //! (its messages travel as `app::Msg::Compare`).
 
+use slotscope_sim::compare::MAX_POLICIES as MAX;
 use slotscope_sim::policy::Policy;
 use web_sys::{File, HtmlInputElement, HtmlSelectElement};
 use yew::html::Scope;
@@ -14,8 +15,6 @@ use crate::h::el;
 use crate::markup::esc;
 use crate::tools::{Answer, Tools};
 
-/// Most policies compared at once (the tools refuse more).
-const MAX: usize = 4;
 /// Largest policy file read.
 const MAX_FILE_BYTES: f64 = 64.0 * 1024.0;
 

@@ -54,6 +54,9 @@ pub struct Run {
     pub sim_ms: f64,
 }
 
+/// Most policies a comparison puts side by side (the proxy baseline comes on top).
+pub const MAX_POLICIES: usize = 4;
+
 /// Highest bucket of the hops-per-request histogram.
 pub const HISTOGRAM_MAX: usize = 8;
 

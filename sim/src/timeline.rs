@@ -101,12 +101,11 @@ impl World {
 
     /// Builds a preset (see [`Sim::new`]).
     pub fn new(scenario: Scenario, key: &str) -> World {
-        World::with_policy(scenario, key, "redis-py").unwrap_or_else(|_| {
-            World::start(
-                Sim::new(scenario, key),
-                Origin::Preset(scenario, key.to_string(), "redis-py".into()),
-            )
-        })
+        // A preset's client starts with redis-py.
+        World::start(
+            Sim::new(scenario, key),
+            Origin::Preset(scenario, key.to_string(), "redis-py".into()),
+        )
     }
 
     /// Builds a preset whose first client has policy `policy_id` from the start (not a
@@ -123,7 +122,7 @@ impl World {
     /// A world on a parsed topology ([`crate::import::parse`]); refused with the reason
     /// when it cannot become a cluster.
     pub fn from_topology(topology: Topology) -> Result<World, String> {
-        let imported = topology.clone().build()?;
+        let imported = topology.build()?;
         Ok(World::start(
             Sim::from_import(imported),
             Origin::Topology(topology),

@@ -9,7 +9,7 @@ use slotscope_sim::exchange::{steps_to_json, topology_to_json};
 pub fn topology(text: &str) -> Result<String, String> {
     let t = slotscope_sim::import::parse(text).map_err(|e| e.to_string())?;
     // Refuse here what cannot become a cluster, with the same message the page would give.
-    t.clone().build()?;
+    t.build()?;
     Ok(topology_to_json(&t).to_text())
 }
 

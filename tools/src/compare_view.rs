@@ -3,14 +3,12 @@
 
 use std::fmt::Write;
 
-use slotscope_sim::compare::{self, Run, Workload, HISTOGRAM_MAX};
+use slotscope_sim::compare::{self, Run, Workload, HISTOGRAM_MAX, MAX_POLICIES};
 use slotscope_sim::policy::Policy;
 
 use crate::html::{esc, group};
 use crate::Args;
 
-/// Most policies compared at once (the proxy baseline comes on top).
-pub const MAX_POLICIES: usize = 4;
 /// Most requests in one workload.
 pub const MAX_REQUESTS: usize = 100_000;
 
@@ -79,11 +77,17 @@ fn workload(args: &Args) -> Result<Workload, String> {
     })
 }
 
-/// `a-b` inside the slots 127.0.0.1:7000 owns in the golden layout (0-5460).
+/// `a-b` inside the slots the workload's source node owns in the golden layout
+/// (127.0.0.1:7000: 0-5460).
 fn parse_range(r: &str) -> Option<(u16, u16)> {
     let (a, b) = r.trim().split_once('-')?;
     let (a, b) = (a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?);
-    (a <= b && b <= 5460).then_some((a, b))
+    let owned = slotscope_sim::layout::golden_ranges();
+    let within = owned
+        .get(Workload::default().from as usize)?
+        .iter()
+        .any(|&(lo, hi)| lo <= a && b <= hi);
+    (a <= b && within).then_some((a, b))
 }
 
 fn render(w: &Workload, runs: &[Run]) -> String {
