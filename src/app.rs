@@ -286,6 +286,14 @@ impl App {
         }));
     }
 
+    /// Moves through the recorded history (Back, Forward, the timeline slider).
+    fn travel(&mut self, go: impl FnOnce(&mut World)) {
+        self.pause();
+        go(&mut self.world);
+        self.error = None;
+        self.world_changed();
+    }
+
     fn rebuild(&mut self) {
         self.pause();
         self.world = Self::fresh_world(self.scenario, &self.key, self.policy);
@@ -434,24 +442,13 @@ impl Component for App {
                 self.autoplay(ctx);
                 self.world_changed();
             }
-            Msg::Back => {
-                self.pause();
-                self.world.back();
-                self.error = None;
-                self.world_changed();
-            }
-            Msg::Forward => {
-                self.pause();
-                self.world.forward();
-                self.error = None;
-                self.world_changed();
-            }
-            Msg::Seek(n) => {
-                self.pause();
-                self.world.seek(n);
-                self.error = None;
-                self.world_changed();
-            }
+            Msg::Back => self.travel(|w| {
+                w.back();
+            }),
+            Msg::Forward => self.travel(|w| {
+                w.forward();
+            }),
+            Msg::Seek(n) => self.travel(|w| w.seek(n)),
             Msg::Reset => {
                 self.rebuild();
             }

@@ -2,9 +2,6 @@
 //! the first time a person opens a tool, so the page itself never downloads that code
 //! and long runs never freeze it.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, Worker};
@@ -21,12 +18,9 @@ pub struct Answer {
     pub ms: f64,
 }
 
-type Handler = Rc<RefCell<Option<Box<dyn Fn(Answer)>>>>;
-
 /// The worker and the callback that receives its answers.
 pub struct Tools {
     worker: Worker,
-    handler: Handler,
     next: u32,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
@@ -39,8 +33,6 @@ impl Tools {
     pub fn start(on_answer: impl Fn(Answer) + 'static) -> Result<Tools, String> {
         let worker = Worker::new(SCRIPT)
             .map_err(|_| String::from("The tools could not start in this browser."))?;
-        let handler: Handler = Rc::new(RefCell::new(Some(Box::new(on_answer))));
-        let h = handler.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let data = e.data();
             let get = |k: &str| js_sys::Reflect::get(&data, &JsValue::from_str(k)).ok();
@@ -51,14 +43,11 @@ impl Tools {
                     .unwrap_or_else(|| "error: the tools sent no answer".into()),
                 ms: get("ms").and_then(|v| v.as_f64()).unwrap_or(0.0),
             };
-            if let Some(f) = h.borrow().as_ref() {
-                f(answer);
-            }
+            on_answer(answer);
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         Ok(Tools {
             worker,
-            handler,
             next: 0,
             _on_message: on_message,
         })
@@ -84,7 +73,6 @@ impl Tools {
 
 impl Drop for Tools {
     fn drop(&mut self) {
-        self.handler.borrow_mut().take();
         self.worker.set_onmessage(None);
         self.worker.terminate();
     }
