@@ -16,14 +16,36 @@ pub fn parse_redirect(cluster: &Cluster, reply: &Reply) -> Option<(u16, NodeIdx)
         return None;
     }
     let slot: u16 = parts.next()?.parse().ok()?;
-    let (host, port) = parts.next()?.rsplit_once(':')?;
+    let (host, port) = split_addr(parts.next()?)?;
     let node = cluster.node_by_addr(host.as_bytes(), port.as_bytes())?;
     Some((slot, node))
+}
+
+/// `host:port` split at its last colon (`rsplit_once(':')` by a byte search, which
+/// keeps the standard library's reverse character searcher out of the page).
+pub(crate) fn split_addr(addr: &str) -> Option<(&str, &str)> {
+    let i = addr.bytes().rposition(|b| b == b':')?;
+    Some((&addr[..i], &addr[i + 1..]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_addr_is_rsplit_once() {
+        for a in [
+            "127.0.0.1:7000",
+            "::1:7000",
+            "nohost",
+            ":",
+            "a:",
+            ":b",
+            "é:ü",
+        ] {
+            assert_eq!(split_addr(a), a.rsplit_once(':'), "{a}");
+        }
+    }
 
     #[test]
     fn reads_moved_and_ask() {

@@ -254,6 +254,7 @@ impl Cluster {
 
     /// Schedules a gossip round after a change of membership (every slot and node is
     /// looked at).
+    #[cfg(feature = "all-commands")]
     pub(crate) fn schedule_full_gossip(&mut self) {
         self.full_gossip = true;
         self.schedule_gossip();

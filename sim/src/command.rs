@@ -3,50 +3,75 @@
 use std::iter::StepBy;
 use std::ops::Range;
 
-use crate::cluster::{Cluster, ConnId, Multi, NodeIdx};
+use crate::cluster::{Cluster, ConnId};
 use crate::keyslot::SLOTS;
-use crate::resp::{Proto, Reply};
+use crate::resp::Reply;
 use crate::routing::{route, Query};
 
-/// Implemented commands.
+/// Implemented commands. Those marked `all-commands` exist only with that feature: the
+/// web page's build leaves out what its clients and operator actions never send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Cmd {
     Get,
     Set,
     Del,
+    #[cfg(feature = "all-commands")]
     Exists,
+    #[cfg(feature = "all-commands")]
     Incr,
     Mget,
+    #[cfg(feature = "all-commands")]
     Mset,
+    #[cfg(feature = "all-commands")]
     Ping,
+    #[cfg(feature = "all-commands")]
     Echo,
+    #[cfg(feature = "all-commands")]
     Dbsize,
     Asking,
+    #[cfg(feature = "all-commands")]
     Readonly,
+    #[cfg(feature = "all-commands")]
     Readwrite,
+    #[cfg(feature = "all-commands")]
     Multi,
+    #[cfg(feature = "all-commands")]
     Exec,
+    #[cfg(feature = "all-commands")]
     Discard,
     Migrate,
+    #[cfg(feature = "all-commands")]
     Eval,
+    #[cfg(feature = "all-commands")]
     Hello,
+    #[cfg(feature = "all-commands")]
     Config,
+    #[cfg(feature = "all-commands")]
     ConfigSet,
     Cluster,
+    #[cfg(feature = "all-commands")]
     ClusterKeyslot,
+    #[cfg(feature = "all-commands")]
     ClusterMyid,
     ClusterSlots,
     ClusterShards,
     ClusterNodes,
+    #[cfg(feature = "all-commands")]
     ClusterInfo,
     ClusterCountkeysinslot,
     ClusterGetkeysinslot,
     ClusterSetslot,
+    #[cfg(feature = "all-commands")]
     ClusterAddslots,
+    #[cfg(feature = "all-commands")]
     ClusterAddslotsrange,
+    #[cfg(feature = "all-commands")]
     ClusterDelslots,
+    #[cfg(feature = "all-commands")]
     ClusterDelslotsrange,
+    #[cfg(feature = "all-commands")]
     ClusterMeet,
+    #[cfg(feature = "all-commands")]
     ClusterSetConfigEpoch,
 }
 
@@ -60,8 +85,10 @@ enum Keys {
     /// argv[1..]
     All,
     /// argv[1], argv[3], ...
+    #[cfg(feature = "all-commands")]
     EveryOther,
     /// EVAL: `numkeys` at argv[2], keys follow.
+    #[cfg(feature = "all-commands")]
     Eval,
     /// MIGRATE: argv[3], or the keys after `KEYS`.
     Migrate,
@@ -74,7 +101,8 @@ pub(crate) struct Spec {
     name: &'static str,
     /// `name`'s bytes packed into an integer, for a lookup without string comparisons.
     packed: u128,
-    fullname: &'static str,
+    /// The name arity errors use (`cluster|setslot`).
+    pub fullname: &'static str,
     arity: i32,
     write: bool,
     keys: Keys,
@@ -106,15 +134,23 @@ static COMMANDS: &[Spec] = &[
     spec(Cmd::Get, "get", "get", 2, false, Keys::First),
     spec(Cmd::Set, "set", "set", -3, true, Keys::First),
     spec(Cmd::Del, "del", "del", -2, true, Keys::All),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Exists, "exists", "exists", -2, false, Keys::All),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Incr, "incr", "incr", 2, true, Keys::First),
     spec(Cmd::Mget, "mget", "mget", -2, false, Keys::All),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Mset, "mset", "mset", -3, true, Keys::EveryOther),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Ping, "ping", "ping", -1, false, Keys::None),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Echo, "echo", "echo", 2, false, Keys::None),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Dbsize, "dbsize", "dbsize", 1, false, Keys::None),
     spec(Cmd::Asking, "asking", "asking", 1, false, Keys::None),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Readonly, "readonly", "readonly", 1, false, Keys::None),
+    #[cfg(feature = "all-commands")]
     spec(
         Cmd::Readwrite,
         "readwrite",
@@ -123,16 +159,23 @@ static COMMANDS: &[Spec] = &[
         false,
         Keys::None,
     ),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Multi, "multi", "multi", 1, false, Keys::None),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Exec, "exec", "exec", 1, false, Keys::None),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Discard, "discard", "discard", 1, false, Keys::None),
     spec(Cmd::Migrate, "migrate", "migrate", -6, true, Keys::Migrate),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Eval, "eval", "eval", -3, false, Keys::Eval),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Hello, "hello", "hello", -1, false, Keys::None),
+    #[cfg(feature = "all-commands")]
     spec(Cmd::Config, "config", "config", -2, false, Keys::None),
     spec(Cmd::Cluster, "cluster", "cluster", -2, false, Keys::None),
 ];
 
+#[cfg(feature = "all-commands")]
 static CONFIG_SUBCOMMANDS: &[Spec] = &[spec(
     Cmd::ConfigSet,
     "set",
@@ -143,6 +186,7 @@ static CONFIG_SUBCOMMANDS: &[Spec] = &[spec(
 )];
 
 static CLUSTER_SUBCOMMANDS: &[Spec] = &[
+    #[cfg(feature = "all-commands")]
     spec(
         Cmd::ClusterKeyslot,
         "keyslot",
@@ -151,6 +195,7 @@ static CLUSTER_SUBCOMMANDS: &[Spec] = &[
         false,
         Keys::None,
     ),
+    #[cfg(feature = "all-commands")]
     spec(
         Cmd::ClusterMyid,
         "myid",
@@ -183,6 +228,7 @@ static CLUSTER_SUBCOMMANDS: &[Spec] = &[
         false,
         Keys::None,
     ),
+    #[cfg(feature = "all-commands")]
     spec(
         Cmd::ClusterInfo,
         "info",
@@ -215,6 +261,7 @@ static CLUSTER_SUBCOMMANDS: &[Spec] = &[
         false,
         Keys::None,
     ),
+    #[cfg(feature = "all-commands")]
     spec(
         Cmd::ClusterAddslots,
         "addslots",
@@ -223,6 +270,7 @@ static CLUSTER_SUBCOMMANDS: &[Spec] = &[
         false,
         Keys::None,
     ),
+    #[cfg(feature = "all-commands")]
     spec(
         Cmd::ClusterAddslotsrange,
         "addslotsrange",
@@ -231,6 +279,7 @@ static CLUSTER_SUBCOMMANDS: &[Spec] = &[
         false,
         Keys::None,
     ),
+    #[cfg(feature = "all-commands")]
     spec(
         Cmd::ClusterDelslots,
         "delslots",
@@ -239,6 +288,7 @@ static CLUSTER_SUBCOMMANDS: &[Spec] = &[
         false,
         Keys::None,
     ),
+    #[cfg(feature = "all-commands")]
     spec(
         Cmd::ClusterDelslotsrange,
         "delslotsrange",
@@ -247,6 +297,7 @@ static CLUSTER_SUBCOMMANDS: &[Spec] = &[
         false,
         Keys::None,
     ),
+    #[cfg(feature = "all-commands")]
     spec(
         Cmd::ClusterMeet,
         "meet",
@@ -255,6 +306,7 @@ static CLUSTER_SUBCOMMANDS: &[Spec] = &[
         false,
         Keys::None,
     ),
+    #[cfg(feature = "all-commands")]
     spec(
         Cmd::ClusterSetConfigEpoch,
         "set-config-epoch",
@@ -265,7 +317,7 @@ static CLUSTER_SUBCOMMANDS: &[Spec] = &[
     ),
 ];
 
-enum Lookup {
+pub(crate) enum Lookup {
     Unknown,
     UnknownSubcommand(&'static str),
     Found(&'static Spec),
@@ -295,11 +347,12 @@ fn find(table: &'static [Spec], name: &[u8]) -> Option<&'static Spec> {
 }
 
 #[inline(always)]
-fn lookup(argv: &[Vec<u8>]) -> Lookup {
+pub(crate) fn lookup(argv: &[Vec<u8>]) -> Lookup {
     let Some(top) = find(COMMANDS, &argv[0]) else {
         return Lookup::Unknown;
     };
     let sub = match top.cmd {
+        #[cfg(feature = "all-commands")]
         Cmd::Config => CONFIG_SUBCOMMANDS,
         Cmd::Cluster => CLUSTER_SUBCOMMANDS,
         _ => return Lookup::Found(top),
@@ -309,16 +362,14 @@ fn lookup(argv: &[Vec<u8>]) -> Lookup {
     }
     match find(sub, &argv[1]) {
         Some(s) => Lookup::Found(s),
-        None => Lookup::UnknownSubcommand(if top.cmd == Cmd::Config {
-            "CONFIG"
-        } else {
-            "CLUSTER"
-        }),
+        #[cfg(feature = "all-commands")]
+        None if top.cmd == Cmd::Config => Lookup::UnknownSubcommand("CONFIG"),
+        None => Lookup::UnknownSubcommand("CLUSTER"),
     }
 }
 
 /// C `%.Ns` of a Redis string: stops at the first NUL byte and after `max` bytes.
-fn c_str(arg: &[u8], max: usize) -> &[u8] {
+pub(crate) fn c_str(arg: &[u8], max: usize) -> &[u8] {
     let end = arg
         .iter()
         .position(|&b| b == 0)
@@ -342,11 +393,11 @@ pub(crate) fn error_format(text: Vec<u8>) -> Reply {
     Reply::Error(body)
 }
 
-fn cat(parts: &[&[u8]]) -> Vec<u8> {
+pub(crate) fn cat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
 }
 
-fn unknown_command(argv: &[Vec<u8>]) -> Reply {
+pub(crate) fn unknown_command(argv: &[Vec<u8>]) -> Reply {
     let mut args: Vec<u8> = Vec::new();
     for a in &argv[1..] {
         if args.len() >= 128 {
@@ -379,7 +430,9 @@ fn key_positions(spec: &Spec, argv: &[Vec<u8>]) -> StepBy<Range<usize>> {
         Keys::None => (0..0).step_by(1),
         Keys::First => (1..2).step_by(1),
         Keys::All => (1..argc).step_by(1),
+        #[cfg(feature = "all-commands")]
         Keys::EveryOther => (1..argc).step_by(2),
+        #[cfg(feature = "all-commands")]
         Keys::Eval => match parse_i64(&argv[2]) {
             Some(n) if n >= 0 && (n as usize) <= argc - 3 => (3..3 + n as usize).step_by(1),
             _ => (0..0).step_by(1),
@@ -494,12 +547,14 @@ fn process_inner(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, Opt
         return (arity_error(spec.fullname), Some(spec.cmd));
     }
     let me = c.conn(conn).node;
+    #[cfg(feature = "all-commands")]
     let in_multi = c.conn(conn).multi.is_some();
     // Cluster redirection, for commands with key specs and for EXEC.
     let mut slot = None;
-    if spec.keys != Keys::None || spec.cmd == Cmd::Exec {
+    let exec = is_exec(spec.cmd);
+    if spec.keys != Keys::None || exec {
         let state = c.conn(conn);
-        let routed = if spec.cmd == Cmd::Exec {
+        let routed = if exec {
             let queue: &[Vec<Vec<u8>>] = state.multi.as_ref().map_or(&[], |m| &m.queue);
             let queued = || {
                 queue.iter().filter_map(|q| match lookup(q) {
@@ -527,7 +582,7 @@ fn process_inner(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, Opt
             Ok(s) => slot = s,
             Err(r) => {
                 let reply = r.reply(c);
-                if spec.cmd == Cmd::Exec {
+                if exec {
                     c.conn_mut(conn).multi = None;
                 } else {
                     flag_transaction(c, conn);
@@ -536,6 +591,7 @@ fn process_inner(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, Opt
             }
         }
     }
+    #[cfg(feature = "all-commands")]
     if in_multi && !matches!(spec.cmd, Cmd::Exec | Cmd::Discard | Cmd::Multi) {
         if let Some(m) = c.conn_mut(conn).multi.as_mut() {
             // queueMultiCommand: once the transaction is aborted, commands are answered
@@ -549,6 +605,17 @@ fn process_inner(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, Opt
     (call(c, conn, spec, argv, slot), Some(spec.cmd))
 }
 
+/// True for EXEC, which is routed by the keys of the commands it queued.
+fn is_exec(cmd: Cmd) -> bool {
+    #[cfg(feature = "all-commands")]
+    return cmd == Cmd::Exec;
+    #[cfg(not(feature = "all-commands"))]
+    {
+        let _ = cmd;
+        false
+    }
+}
+
 fn flag_transaction(c: &mut Cluster, conn: ConnId) {
     if let Some(m) = c.conn_mut(conn).multi.as_mut() {
         m.dirty = true;
@@ -557,227 +624,33 @@ fn flag_transaction(c: &mut Cluster, conn: ConnId) {
 
 /// Runs a command that passed every check (Redis's `call()`). `slot` is the slot of the
 /// command's keys when routing already computed it.
-fn call(c: &mut Cluster, conn: ConnId, spec: &Spec, argv: &[Vec<u8>], slot: Option<u16>) -> Reply {
+pub(crate) fn call(
+    c: &mut Cluster,
+    conn: ConnId,
+    spec: &Spec,
+    argv: &[Vec<u8>],
+    slot: Option<u16>,
+) -> Reply {
     let me = c.conn(conn).node;
     match spec.cmd {
-        Cmd::Multi => {
-            let state = c.conn_mut(conn);
-            if state.multi.is_some() {
-                return Reply::err("ERR MULTI calls can not be nested");
-            }
-            state.multi = Some(Multi::default());
-            Reply::ok()
-        }
-        Cmd::Exec => exec(c, conn),
-        Cmd::Discard => {
-            let state = c.conn_mut(conn);
-            if state.multi.take().is_none() {
-                return Reply::err("ERR DISCARD without MULTI");
-            }
-            Reply::ok()
-        }
         Cmd::Asking => {
             c.conn_mut(conn).asking = true;
             Reply::ok()
         }
-        Cmd::Readonly => {
-            c.conn_mut(conn).readonly = true;
-            Reply::ok()
-        }
-        Cmd::Readwrite => {
-            c.conn_mut(conn).readonly = false;
-            Reply::ok()
-        }
-        Cmd::Ping => match argv.len() {
-            1 => Reply::Simple("PONG".into()),
-            2 => Reply::Bulk(argv[1].clone()),
-            _ => arity_error("ping"),
-        },
-        Cmd::Echo => Reply::Bulk(argv[1].clone()),
-        Cmd::Dbsize => Reply::Integer(c.nodes[me as usize].keys.len() as i64),
-        Cmd::Hello => hello(c, conn, argv),
-        Cmd::Eval => eval(argv),
-        Cmd::Get | Cmd::Set | Cmd::Del | Cmd::Exists | Cmd::Incr | Cmd::Mget | Cmd::Mset => {
+        Cmd::Get | Cmd::Set | Cmd::Del | Cmd::Mget => {
             crate::command_data::run(c, me, spec.cmd, argv, slot)
         }
         Cmd::Migrate => crate::command_migrate::migrate(c, me, argv),
-        Cmd::ConfigSet => config_set(c, me, argv),
-        Cmd::Config | Cmd::Cluster => arity_error(spec.fullname),
-        _ => crate::command_cluster::run(c, me, spec.cmd, argv),
+        Cmd::Cluster => arity_error(spec.fullname),
+        Cmd::ClusterSlots
+        | Cmd::ClusterShards
+        | Cmd::ClusterNodes
+        | Cmd::ClusterCountkeysinslot
+        | Cmd::ClusterGetkeysinslot
+        | Cmd::ClusterSetslot => crate::command_cluster::run(c, me, spec.cmd, argv),
+        #[cfg(feature = "all-commands")]
+        _ => crate::command_server::run(c, conn, spec, argv, slot),
     }
-}
-
-fn exec(c: &mut Cluster, conn: ConnId) -> Reply {
-    let Some(m) = c.conn_mut(conn).multi.take() else {
-        return Reply::err("ERR EXEC without MULTI");
-    };
-    if m.dirty {
-        return Reply::err("EXECABORT Transaction discarded because of previous errors.");
-    }
-    // Queued commands run inside the transaction: the connection is still in MULTI
-    // (so a queued ASKING keeps its effect) until the end.
-    c.conn_mut(conn).multi = Some(Multi::default());
-    let mut replies = Vec::with_capacity(m.queue.len());
-    for q in &m.queue {
-        let reply = match lookup(q) {
-            Lookup::Found(spec) => call(c, conn, spec, q, None),
-            _ => unknown_command(q),
-        };
-        replies.push(reply);
-    }
-    c.conn_mut(conn).multi = None;
-    Reply::Array(replies)
-}
-
-fn hello(c: &mut Cluster, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
-    let mut ver = None;
-    let mut next = 1;
-    if argv.len() >= 2 {
-        match parse_i64(&argv[1]) {
-            None => return Reply::err("ERR Protocol version is not an integer or out of range"),
-            Some(v) if !(2..=3).contains(&v) => {
-                return Reply::err("NOPROTO unsupported protocol version")
-            }
-            Some(v) => ver = Some(v),
-        }
-        next = 2;
-    }
-    let mut j = next;
-    while j < argv.len() {
-        let more = argv.len() - 1 - j;
-        let opt = &argv[j];
-        if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
-            if !argv[j + 1].eq_ignore_ascii_case(b"default") {
-                return Reply::err("WRONGPASS invalid username-password pair or user is disabled.");
-            }
-            j += 3;
-        } else if opt.eq_ignore_ascii_case(b"setname") && more >= 1 {
-            if argv[j + 1].iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-                return Reply::err(
-                    "ERR Client names cannot contain spaces, newlines or special characters.",
-                );
-            }
-            j += 2;
-        } else {
-            return error_format(cat(&[
-                b"ERR Syntax error in HELLO option '",
-                c_str(opt, usize::MAX),
-                b"'",
-            ]));
-        }
-    }
-    let state = c.conn_mut(conn);
-    if let Some(v) = ver {
-        state.proto = if v == 3 { Proto::Resp3 } else { Proto::Resp2 };
-    }
-    let proto = if state.proto == Proto::Resp3 { 3 } else { 2 };
-    let id = state.id as i64;
-    let b = |s: &str| Reply::bulk(s);
-    Reply::Map(vec![
-        (b("server"), b("redis")),
-        (b("version"), b("7.0.15")),
-        (b("proto"), Reply::Integer(proto)),
-        (b("id"), Reply::Integer(id)),
-        (b("mode"), b("cluster")),
-        (b("role"), b("master")),
-        (b("modules"), Reply::Array(vec![])),
-    ])
-}
-
-/// EVAL: key handling is Redis's; of Lua, only `return <integer>` and
-/// `return '<text>'` are simulated.
-fn eval(argv: &[Vec<u8>]) -> Reply {
-    let Some(numkeys) = parse_i64(&argv[2]) else {
-        return not_an_integer();
-    };
-    if numkeys > argv.len() as i64 - 3 {
-        return Reply::err("ERR Number of keys can't be greater than number of args");
-    }
-    if numkeys < 0 {
-        return Reply::err("ERR Number of keys can't be negative");
-    }
-    let body = String::from_utf8_lossy(&argv[1]);
-    let body = body.trim();
-    if let Some(rest) = body.strip_prefix("return ") {
-        let rest = rest.trim().trim_end_matches(';').trim();
-        if let Ok(n) = rest.parse::<i64>() {
-            return Reply::Integer(n);
-        }
-        let quoted = rest.len() >= 2
-            && ((rest.starts_with('\'') && rest.ends_with('\''))
-                || (rest.starts_with('"') && rest.ends_with('"')));
-        if quoted {
-            return Reply::bulk(&rest[1..rest.len() - 1]);
-        }
-    }
-    Reply::err("ERR slotscope does not run Lua scripts: only `return <integer>` and `return '<text>'` are simulated")
-}
-
-fn config_set(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
-    if argv.len() % 2 == 1 {
-        return arity_error("config|set");
-    }
-    #[derive(PartialEq, Clone, Copy)]
-    enum Param {
-        Coverage,
-        ReadsWhenDown,
-    }
-    let mut chosen: Vec<(Param, &[u8], &[u8])> = Vec::new();
-    let mut invalid_name: Option<&[u8]> = None;
-    let mut duplicate: Option<&[u8]> = None;
-    for pair in argv[2..].chunks(2) {
-        let name = &pair[0][..];
-        let param = if name.eq_ignore_ascii_case(b"cluster-require-full-coverage") {
-            Param::Coverage
-        } else if name.eq_ignore_ascii_case(b"cluster-allow-reads-when-down") {
-            Param::ReadsWhenDown
-        } else {
-            invalid_name.get_or_insert(name);
-            continue;
-        };
-        if chosen.iter().any(|(p, _, _)| *p == param) && duplicate.is_none() {
-            duplicate = Some(name);
-        }
-        chosen.push((param, name, &pair[1][..]));
-    }
-    if let Some(name) = invalid_name {
-        return error_format(cat(&[
-            b"ERR Unknown option or number of arguments for CONFIG SET - '",
-            c_str(name, usize::MAX),
-            b"'",
-        ]));
-    }
-    if let Some(name) = duplicate {
-        return error_format(cat(&[
-            b"ERR CONFIG SET failed (possibly related to argument '",
-            c_str(name, usize::MAX),
-            b"') - duplicate parameter",
-        ]));
-    }
-    let mut values = Vec::new();
-    for (param, name, value) in &chosen {
-        let v = if value.eq_ignore_ascii_case(b"yes") {
-            true
-        } else if value.eq_ignore_ascii_case(b"no") {
-            false
-        } else {
-            return error_format(cat(&[
-                b"ERR CONFIG SET failed (possibly related to argument '",
-                c_str(name, usize::MAX),
-                b"') - argument must be 'yes' or 'no'",
-            ]));
-        };
-        values.push((*param, v));
-    }
-    let node = &mut c.nodes[me as usize];
-    for (param, v) in values {
-        match param {
-            Param::Coverage => node.require_full_coverage = v,
-            Param::ReadsWhenDown => node.allow_reads_when_down = v,
-        }
-    }
-    c.update_state(me);
-    Reply::ok()
 }
 
 /// Parses a slot argument (`getSlotOrReply`).

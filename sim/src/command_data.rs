@@ -1,7 +1,9 @@
 //! String commands on a node's keyspace: GET, SET, DEL, EXISTS, INCR, MGET, MSET.
 
 use crate::cluster::{Cluster, NodeIdx};
-use crate::command::{arity_error, parse_i64, Cmd};
+use crate::command::Cmd;
+#[cfg(feature = "all-commands")]
+use crate::command::{arity_error, parse_i64};
 use crate::keyslot::key_slot;
 use crate::resp::Reply;
 
@@ -32,12 +34,14 @@ pub(crate) fn run(
                 .filter(|k| keys.remove_in(slot_of(k), k))
                 .count() as i64,
         ),
+        #[cfg(feature = "all-commands")]
         Cmd::Exists => Reply::Integer(
             argv[1..]
                 .iter()
                 .filter(|k| keys.contains_in(slot_of(k), k))
                 .count() as i64,
         ),
+        #[cfg(feature = "all-commands")]
         Cmd::Incr => {
             let s = slot_of(&argv[1]);
             let current = match keys.get_in(s, &argv[1]) {
@@ -59,6 +63,7 @@ pub(crate) fn run(
                 .map(|k| keys.get_in(slot_of(k), k).map_or(Reply::Nil, Reply::bulk))
                 .collect(),
         ),
+        #[cfg(feature = "all-commands")]
         Cmd::Mset => {
             if argv.len().is_multiple_of(2) {
                 return arity_error("mset");

@@ -354,14 +354,14 @@ impl Keyspace {
         };
         let items: Vec<&Item> = keys.items.iter().flatten().collect();
         // Newest first: sort (inverted sequence number, index) packed in one u64, the
-        // same sort as `slots_with_keys` (one sort routine in the page instead of two).
+        // same sort as `slots_with_keys` ([`sort_u64`]).
         // Sequence numbers stay far below 2^40 and a slot's items below 2^24.
         let mut order: Vec<u64> = items
             .iter()
             .enumerate()
             .map(|(i, item)| ((!item.seq & ((1 << 40) - 1)) << 24) | i as u64)
             .collect();
-        order.sort_unstable();
+        sort_u64(&mut order);
         order
             .into_iter()
             .take(max)
@@ -379,7 +379,7 @@ impl Keyspace {
     /// Slots that hold at least one key, in ascending order.
     pub fn slots_with_keys(&self) -> Vec<u16> {
         let mut v: Vec<u64> = self.slots.keys().map(|&s| s as u64).collect();
-        v.sort_unstable();
+        sort_u64(&mut v);
         v.into_iter().map(|s| s as u16).collect()
     }
 
@@ -396,9 +396,58 @@ impl Keyspace {
     }
 }
 
+/// Sorts ascending (a heapsort). The keys sorted here are distinct, so stability does
+/// not matter; this costs a few hundred bytes of WebAssembly where the standard library's
+/// sort costs kilobytes.
+fn sort_u64(v: &mut [u64]) {
+    fn sift_down(v: &mut [u64], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && v[child] < v[child + 1] {
+                child += 1;
+            }
+            if v[root] >= v[child] {
+                return;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    let n = v.len();
+    for i in (0..n / 2).rev() {
+        sift_down(v, i, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_u64_sorts_like_the_standard_library() {
+        let mut x = 1u64;
+        for n in [0, 1, 2, 3, 10, 257, 1000] {
+            let mut v: Vec<u64> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x % 500
+                })
+                .collect();
+            let mut expected = v.clone();
+            expected.sort_unstable();
+            sort_u64(&mut v);
+            assert_eq!(v, expected);
+        }
+    }
 
     #[test]
     fn table_agrees_with_a_model_and_snapshots_stay_independent() {

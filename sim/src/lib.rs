@@ -12,6 +12,8 @@ mod command;
 mod command_cluster;
 mod command_data;
 mod command_migrate;
+#[cfg(feature = "all-commands")]
+mod command_server;
 pub mod compare;
 pub mod exchange;
 pub mod explain;
@@ -20,6 +22,7 @@ pub mod json;
 pub mod keyslot;
 pub mod keyspace;
 pub mod layout;
+pub mod link;
 pub mod node;
 pub mod policy;
 pub mod resp;
@@ -30,6 +33,7 @@ pub mod slotset;
 pub mod smart_client;
 pub mod timeline;
 mod topology;
+pub mod tour;
 pub mod transcript;
 pub mod world;
 

@@ -140,26 +140,30 @@ pub struct Policy {
     pub deviations: &'static str,
 }
 
+/// Every preset, built at compile time (a table costs less WebAssembly than code that
+/// builds each policy field by field).
+static PRESETS: [Policy; 10] = [
+    redis_py(),
+    jedis(),
+    go_redis(),
+    ioredis(),
+    redis_rs(),
+    lettuce(),
+    no_cache(),
+    forgets_asking(),
+    ask_updates_map(),
+    no_limit(),
+];
+
 impl Policy {
     /// Every preset: real libraries first, then teaching modes.
     pub fn presets() -> Vec<Policy> {
-        vec![
-            redis_py(),
-            jedis(),
-            go_redis(),
-            ioredis(),
-            redis_rs(),
-            lettuce(),
-            no_cache(),
-            forgets_asking(),
-            ask_updates_map(),
-            no_limit(),
-        ]
+        PRESETS.to_vec()
     }
 
     /// The preset with this id.
     pub fn preset(id: &str) -> Option<Policy> {
-        Policy::presets().into_iter().find(|p| p.id == id)
+        PRESETS.iter().find(|p| p.id == id).cloned()
     }
 
     /// Checks knob values a person could have typed or loaded.
@@ -227,7 +231,7 @@ impl Policy {
 }
 
 /// redis-py 8.1.0 `RedisCluster` (verified against the golden traces R1-R3).
-pub fn redis_py() -> Policy {
+pub const fn redis_py() -> Policy {
     Policy {
         id: "redis-py",
         name: "redis-py",
@@ -251,7 +255,7 @@ pub fn redis_py() -> Policy {
 }
 
 /// Jedis 5.x `JedisCluster` (ClusterCommandExecutor).
-pub fn jedis() -> Policy {
+pub const fn jedis() -> Policy {
     Policy {
         id: "jedis",
         name: "Jedis",
@@ -275,7 +279,7 @@ pub fn jedis() -> Policy {
 }
 
 /// go-redis v9 `ClusterClient`.
-pub fn go_redis() -> Policy {
+pub const fn go_redis() -> Policy {
     Policy {
         id: "go-redis",
         name: "go-redis",
@@ -299,7 +303,7 @@ pub fn go_redis() -> Policy {
 }
 
 /// ioredis 5.x `Cluster`.
-pub fn ioredis() -> Policy {
+pub const fn ioredis() -> Policy {
     Policy {
         id: "ioredis",
         name: "ioredis",
@@ -329,7 +333,7 @@ pub fn ioredis() -> Policy {
 }
 
 /// redis-rs `cluster::ClusterConnection` (sync).
-pub fn redis_rs() -> Policy {
+pub const fn redis_rs() -> Policy {
     Policy {
         id: "redis-rs",
         name: "redis-rs",
@@ -353,7 +357,7 @@ pub fn redis_rs() -> Policy {
 }
 
 /// Lettuce 6.x `RedisClusterClient`.
-pub fn lettuce() -> Policy {
+pub const fn lettuce() -> Policy {
     Policy {
         id: "lettuce",
         name: "Lettuce",
@@ -377,7 +381,7 @@ pub fn lettuce() -> Policy {
 }
 
 /// Teaching mode: no slot map at all, follow every redirection.
-pub fn no_cache() -> Policy {
+pub const fn no_cache() -> Policy {
     Policy {
         id: "no-cache",
         name: "No slot cache",
@@ -396,7 +400,7 @@ pub fn no_cache() -> Policy {
 }
 
 /// Teaching mode: follows ASK without sending ASKING first (ping-pong until the budget ends).
-pub fn forgets_asking() -> Policy {
+pub const fn forgets_asking() -> Policy {
     Policy {
         id: "forgets-asking",
         name: "Forgets ASKING",
@@ -410,7 +414,7 @@ pub fn forgets_asking() -> Policy {
 }
 
 /// Teaching mode: treats ASK like MOVED and patches the map.
-pub fn ask_updates_map() -> Policy {
+pub const fn ask_updates_map() -> Policy {
     Policy {
         id: "ask-updates-map",
         name: "ASK updates the map",
@@ -423,7 +427,7 @@ pub fn ask_updates_map() -> Policy {
 }
 
 /// Teaching mode: no redirect limit (stopped at 1,000 sends to stay responsive).
-pub fn no_limit() -> Policy {
+pub const fn no_limit() -> Policy {
     Policy {
         id: "no-limit",
         name: "No redirect limit",

@@ -246,6 +246,11 @@ impl Client {
         }
     }
 
+    /// Restarts the random source from `seed`.
+    pub fn reseed(&mut self, seed: u64) {
+        self.rng = seed | 1;
+    }
+
     /// The node the map gives for `slot`.
     pub fn cached_owner(&self, slot: u16) -> Option<NodeIdx> {
         let o = self.cache[slot as usize];
@@ -866,13 +871,13 @@ impl Client {
                     req.retries += 1;
                     Pending::Restart
                 } else {
-                    Pending::Done(Outcome::Error(format!(
-                        "ClusterDownError: {}",
-                        reply
-                            .error_text()
-                            .unwrap_or_default()
-                            .trim_start_matches("CLUSTERDOWN ")
-                    )))
+                    let text = reply.error_text().unwrap_or_default();
+                    // `trim_start_matches("CLUSTERDOWN ")`, without a substring searcher.
+                    let mut rest = text.as_str();
+                    while let Some(r) = rest.strip_prefix("CLUSTERDOWN ") {
+                        rest = r;
+                    }
+                    Pending::Done(Outcome::Error(format!("ClusterDownError: {rest}")))
                 };
                 let refresh = self.full_refresh(from, None, then);
                 let wait = Pending::Wait {
@@ -1006,11 +1011,11 @@ pub fn parse_topology(
         (TopologyCommand::Nodes, Reply::Verbatim(text)) => {
             for line in text.lines() {
                 let f: Vec<&str> = line.split(' ').collect();
-                if f.len() < 8 || !f[2].contains("master") {
+                if f.len() < 8 || !contains(f[2], "master") {
                     continue;
                 }
                 let addr = f[1].split('@').next()?;
-                let (host, port) = addr.rsplit_once(':')?;
+                let (host, port) = crate::client::split_addr(addr)?;
                 let node = cluster.node_by_addr(host.as_bytes(), port.as_bytes())?;
                 for r in &f[8..] {
                     if r.starts_with('[') {
@@ -1037,8 +1042,30 @@ pub fn parse_topology(
 /// The library's error when the budget runs out, with `{last}` replaced by the last
 /// error reply's text.
 fn exhausted_text(p: &Policy, last: &Reply) -> String {
-    p.exhausted
-        .replace("{last}", &last.error_text().unwrap_or_default())
+    // `replace("{last}", ..)`, without a substring searcher.
+    let last = last.error_text().unwrap_or_default();
+    let mut out = String::new();
+    let mut rest = p.exhausted;
+    while let Some(i) = find(rest, "{last}") {
+        out.push_str(&rest[..i]);
+        out.push_str(&last);
+        rest = &rest[i + "{last}".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where `needle` first occurs in `hay`. A plain byte search: `str::find`,
+/// `contains` and `replace` with a text pattern bring the standard library's
+/// substring searcher (about 2 KB of WebAssembly) into the page.
+fn find(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+}
+
+fn contains(hay: &str, needle: &str) -> bool {
+    find(hay, needle).is_some()
 }
 
 /// `s` with its first letter in lower case. The sentences it is used on are the core's
@@ -1057,6 +1084,28 @@ mod tests {
     use super::*;
     use crate::argv::split;
     use crate::policy;
+
+    #[test]
+    fn byte_search_agrees_with_the_standard_library() {
+        for (hay, needle) in [
+            ("myself,master", "master"),
+            ("slave", "master"),
+            ("", "x"),
+            ("{last}{last}", "{last}"),
+            ("é{last}ü", "{last}"),
+        ] {
+            assert_eq!(find(hay, needle), hay.find(needle), "{hay} {needle}");
+            assert_eq!(contains(hay, needle), hay.contains(needle));
+        }
+        for p in policy::Policy::presets() {
+            let reply = Reply::err("TRYAGAIN Multiple keys request during rehashing of slot");
+            assert_eq!(
+                exhausted_text(&p, &reply),
+                p.exhausted
+                    .replace("{last}", &reply.error_text().unwrap_or_default())
+            );
+        }
+    }
 
     /// The golden layout with slot 4449 ({mig1}) mid-migration 7000 -> 7001, {mig1}k1
     /// moved and {mig1}k3 still on 7000.

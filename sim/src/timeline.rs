@@ -111,12 +111,38 @@ impl World {
     /// Builds a preset whose first client has policy `policy_id` from the start (not a
     /// step of the timeline). Unknown policies are refused.
     pub fn with_policy(scenario: Scenario, key: &str, policy_id: &str) -> Result<World, String> {
+        World::preset(scenario, key, policy_id, 1)
+    }
+
+    /// [`World::with_policy`] with the clients' random choices seeded by `seed` (see
+    /// [`Sim::set_seed`]; 1 is the default).
+    pub fn preset(
+        scenario: Scenario,
+        key: &str,
+        policy_id: &str,
+        seed: u64,
+    ) -> Result<World, String> {
         let mut sim = Sim::new(scenario, key);
         sim.set_policy(0, policy_id)?;
+        sim.set_seed(seed);
         Ok(World::start(
             sim,
             Origin::Preset(scenario, key.to_string(), policy_id.to_string()),
         ))
+    }
+
+    /// Performs `ops` in order, as a person would have (a link or a save file). Stops
+    /// at the first one that is refused or does nothing here, and says which (counted
+    /// from 1) and why; the ones before it stay done.
+    pub fn replay(&mut self, ops: Vec<Op>) -> Result<(), String> {
+        for (i, op) in ops.into_iter().enumerate() {
+            match self.perform(op) {
+                Ok(true) => {}
+                Ok(false) => return Err(format!("step {} does nothing here", i + 1)),
+                Err(e) => return Err(format!("step {} cannot be replayed: {e}", i + 1)),
+            }
+        }
+        Ok(())
     }
 
     /// A world on a parsed topology ([`crate::import::parse`]); refused with the reason
@@ -315,11 +341,19 @@ impl World {
     /// as a JSON save file.
     pub fn export_json(&self) -> String {
         let origin = match &self.origin {
-            Origin::Preset(sc, key, policy) => Json::Obj(vec![
-                ("scenario".into(), Json::Str(sc.id().into())),
-                ("key".into(), Json::Str(key.clone())),
-                ("policy".into(), Json::Str(policy.clone())),
-            ]),
+            Origin::Preset(sc, key, policy) => {
+                let mut o = vec![
+                    ("scenario".into(), Json::Str(sc.id().into())),
+                    ("key".into(), Json::Str(key.clone())),
+                    ("policy".into(), Json::Str(policy.clone())),
+                ];
+                let seed = self.checkpoints[0].seed();
+                if seed != 1 {
+                    // Text: a JSON number cannot hold every 64-bit seed exactly.
+                    o.push(("seed".into(), Json::Str(seed.to_string())));
+                }
+                Json::Obj(o)
+            }
             Origin::Topology(t) => Json::Obj(vec![(
                 "topology".into(),
                 crate::exchange::topology_to_json(t),
@@ -359,7 +393,14 @@ impl World {
                 .get("policy")
                 .and_then(Json::as_str)
                 .unwrap_or("redis-py");
-            World::with_policy(sc, key, policy)?
+            let seed = match origin.get("seed") {
+                None => 1,
+                Some(s) => s
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or("the save file's seed must be a whole number written as text")?,
+            };
+            World::preset(sc, key, policy, seed)?
         };
         let Some(Json::Arr(ops)) = v.get("ops") else {
             return Err("the save file has no \"ops\" list".into());
@@ -553,6 +594,45 @@ mod tests {
             World::import_json(bad).unwrap_err().contains("step 1"),
             "{:?}",
             World::import_json(bad).err()
+        );
+    }
+
+    #[test]
+    fn seeds_choose_the_random_picks_and_are_saved() {
+        // The same session under several seeds: a refresh asks a randomly chosen node.
+        let run = |seed: u64| {
+            let mut w = World::preset(Scenario::Moved, "user:100", "go-redis", seed).unwrap();
+            w.add_client("ioredis").unwrap();
+            for c in 0..2 {
+                w.select_client(c).unwrap();
+                w.send(Request::Get("user:100".into())).unwrap();
+                w.finish();
+            }
+            w
+        };
+        let default = run(1);
+        assert_eq!(default.seed(), 1);
+        assert!(!default.export_json().contains("\"seed\""));
+        // Which node the background map reload asks is drawn at random.
+        let runs: std::collections::BTreeSet<String> =
+            (1..=40).map(|s| run(s).log_text()).collect();
+        assert_eq!(runs.len(), 2, "both nodes get asked under some seed");
+        let w = run(u64::MAX);
+        let saved = w.export_json();
+        assert!(
+            saved.contains("\"seed\":\"18446744073709551615\""),
+            "{saved}"
+        );
+        let v = World::import_json(&saved).unwrap();
+        assert_eq!((v.seed(), v.log_text()), (u64::MAX, w.log_text()));
+        let mut replayed =
+            World::preset(Scenario::Moved, "user:100", "go-redis", u64::MAX).unwrap();
+        replayed.replay(w.ops().to_vec()).unwrap();
+        assert_eq!(replayed.export_json(), saved);
+        let mut bad = World::new(Scenario::Moved, "user:100");
+        assert_eq!(
+            bad.replay(vec![Op::Step]).unwrap_err(),
+            "step 1 does nothing here"
         );
     }
 

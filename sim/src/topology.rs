@@ -127,6 +127,7 @@ pub(crate) fn nodes(c: &Cluster, me: NodeIdx) -> String {
 }
 
 /// CLUSTER INFO, with informational message counters.
+#[cfg(feature = "all-commands")]
 pub(crate) fn info(c: &Cluster, me: NodeIdx) -> String {
     let view = &c.nodes[me as usize];
     let assigned = crate::keyslot::SLOTS - view.unassigned_slots();

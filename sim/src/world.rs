@@ -30,17 +30,21 @@ pub enum Scenario {
     Moved,
     /// The key's slot is being migrated from its owner to the other node, some keys moved.
     Ask,
+    /// Sixteen masters holding 5,000 keys; the client's map is from when four masters
+    /// held every slot, before the cluster grew.
+    Large,
 }
 
 impl Scenario {
     /// Every preset, in picker order.
-    pub const ALL: [Scenario; 2] = [Scenario::Moved, Scenario::Ask];
+    pub const ALL: [Scenario; 3] = [Scenario::Moved, Scenario::Ask, Scenario::Large];
 
     /// The URL name (`moved`, `ask`).
     pub fn id(self) -> &'static str {
         match self {
             Scenario::Moved => "moved",
             Scenario::Ask => "ask",
+            Scenario::Large => "large",
         }
     }
 
@@ -54,6 +58,7 @@ impl Scenario {
         match self {
             Scenario::Moved => "MOVED: the client's map is outdated",
             Scenario::Ask => "ASK: a slot in the middle of a migration",
+            Scenario::Large => "16 nodes: the map is from 4 nodes",
         }
     }
 
@@ -62,6 +67,7 @@ impl Scenario {
         match self {
             Scenario::Moved => "user:100",
             Scenario::Ask => "{user:7}:cart",
+            Scenario::Large => "user:100",
         }
     }
 }
@@ -309,6 +315,8 @@ pub struct Sim {
     recording: Option<Recording>,
     /// Where the cluster came from when it was loaded from a pasted topology.
     pub imported: Option<String>,
+    /// The seed of the clients' random choices (see [`Sim::set_seed`]).
+    seed: u64,
 }
 
 /// A recording being replayed.
@@ -336,11 +344,24 @@ pub struct KeyRow {
     pub group: usize,
 }
 
+/// Masters in the large preset.
+const LARGE_NODES: u16 = 16;
+/// Slots each master of the large preset owns (16384 / 16).
+const LARGE_SPAN: u16 = 16384 / LARGE_NODES;
+/// Keys the large preset holds (the three shared ones included).
+const LARGE_KEYS: usize = 5000;
+
 impl Sim {
     /// Builds a preset. `key` is the key the scenario is about (its slot migrates in
     /// the ASK preset); invalid or empty keys fall back to the preset's default.
     pub fn new(scenario: Scenario, key: &str) -> Sim {
-        let cluster = crate::layout::with_ranges(&[vec![(0, 5000)], vec![(5001, 16383)]]);
+        let ranges: Vec<Vec<(u16, u16)>> = match scenario {
+            Scenario::Large => (0..LARGE_NODES)
+                .map(|i| vec![(i * LARGE_SPAN, i * LARGE_SPAN + LARGE_SPAN - 1)])
+                .collect(),
+            _ => vec![vec![(0, 5000)], vec![(5001, 16383)]],
+        };
+        let cluster = crate::layout::with_ranges(&ranges);
         let names = (1..=cluster.nodes.len())
             .map(|i| format!("Node {i}"))
             .collect();
@@ -350,6 +371,11 @@ impl Sim {
             Scenario::Moved => Client::new("Smart client", policy, &cluster, 1, |_| Some(0)),
             Scenario::Ask => Client::new("Smart client", policy, &cluster, 1, |s| {
                 cluster.serving_owner(s)
+            }),
+            // The map of four masters: each held the slots of four of today's nodes, and
+            // was the first of them.
+            Scenario::Large => Client::new("Smart client", policy, &cluster, 1, |s| {
+                Some((s / (LARGE_SPAN * 4) * 4) as NodeIdx)
             }),
         };
         let mut w = Sim {
@@ -364,6 +390,7 @@ impl Sim {
             pushed: 0,
             recording: None,
             imported: None,
+            seed: 1,
         };
         w.admin_conns = (0..n as NodeIdx).map(|i| w.cluster.connect(i)).collect();
         let key = if key.is_empty() || key.len() > MAX_KEY_BYTES {
@@ -416,6 +443,14 @@ impl Sim {
                 self.migration_start(slot, from, to, false);
                 for k in [key, siblings[1].as_str()] {
                     self.migrate_keys(from, to, &[k.as_bytes().to_vec()], false);
+                }
+            }
+            Scenario::Large => {
+                for i in 0..LARGE_KEYS - 3 {
+                    self.set_at_owner(&format!("key:{i}"), "v");
+                }
+                if key != "user:100" {
+                    self.set_at_owner(key, "value-1");
                 }
             }
         }
@@ -816,11 +851,25 @@ impl Sim {
         let n = self.clients.len();
         let name = format!("Client {} ({})", n + 1, policy.name);
         let cluster = &self.cluster;
-        let c = Client::new(&name, policy, cluster, n as u64 + 1, |s| {
+        let c = Client::new(&name, policy, cluster, client_seed(self.seed, n), |s| {
             cluster.serving_owner(s)
         });
         self.clients.push(c);
         Ok(n)
+    }
+
+    /// The seed of the clients' random choices (1 unless [`Sim::set_seed`] changed it).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Reseeds the random choices (which node a refresh or a retry asks) of every
+    /// client, and of clients added later. Seed 1 is the default.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+        for (i, c) in self.clients.iter_mut().enumerate() {
+            c.reseed(client_seed(seed, i));
+        }
     }
 
     /// Gives client `i` another policy (its map and counters stay). Unknown ids are
@@ -1069,6 +1118,7 @@ impl Sim {
             pushed: 0,
             recording: None,
             imported: Some(format!("Loaded from {what}: {n} node(s).")),
+            seed: 1,
         };
         w.admin_conns = (0..n as NodeIdx).map(|i| w.cluster.connect(i)).collect();
         let mut text = format!("Loaded {n} node(s) from {what}.");
@@ -1315,9 +1365,42 @@ fn summarize_topology(reply: &Reply) -> String {
     }
 }
 
+/// Client `i`'s seed under the simulation seed `seed`: seed 1 gives client `i` seed
+/// `i + 1`; other seeds are spread so that different seeds give different runs.
+fn client_seed(seed: u64, i: usize) -> u64 {
+    seed.wrapping_sub(1)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(i as u64 + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_preset_has_16_even_masters_5000_keys_and_a_4_node_map() {
+        let mut w = World::new(Scenario::Large, "user:100");
+        let nodes = w.nodes();
+        assert_eq!(nodes.len(), 16);
+        assert_eq!(nodes.iter().map(|n| n.key_count).sum::<usize>(), 5000);
+        assert_eq!(w.cluster().serving_owner(0), Some(0));
+        assert_eq!(w.cluster().serving_owner(1023), Some(0));
+        assert_eq!(w.cluster().serving_owner(1024), Some(1));
+        assert_eq!(w.cluster().serving_owner(16383), Some(15));
+        // user:100 hashes to 9308: Node 10 owns it, the old map says Node 9.
+        w.send(Request::Get("user:100".into())).unwrap();
+        w.finish();
+        let hops: Vec<_> = w
+            .log()
+            .iter()
+            .filter(|e| e.kind == EntryKind::Hop)
+            .collect();
+        assert_eq!(hops.len(), 2);
+        assert_eq!(hops[0].node, Some(8));
+        assert_eq!(hops[0].reply, "-MOVED 9308 127.0.0.1:7009\\r\\n");
+        assert_eq!(hops[1].node, Some(9));
+        assert_eq!(hops[1].reply, "$3\\r\\nAda\\r\\n");
+    }
 
     #[test]
     fn moved_flow_updates_one_slot_and_goes_straight_next_time() {
