@@ -30,6 +30,7 @@ pub fn handle(request: &str) -> String {
         "topology" => byo::topology(attached),
         "recording" => byo::recording(attached),
         "text" => Ok(attached.to_string()),
+        "tours" => Ok(slotscope_sim::tour::WORDS.to_string()),
         other => Err(format!("unknown tool {:?}", html::clip(other, 40))),
     };
     answer.unwrap_or_else(|e| format!("error: {e}"))
