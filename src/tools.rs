@@ -25,13 +25,14 @@ pub struct Tools {
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
 
-/// Where the worker script sits, relative to the page.
+/// Where the worker script sits, relative to the page (or to [`crate::embedded_base`]).
 const SCRIPT: &str = "tools-worker.js";
 
 impl Tools {
     /// Starts the worker; `on_answer` gets every answer.
     pub fn start(on_answer: impl Fn(Answer) + 'static) -> Result<Tools, String> {
-        let worker = Worker::new(SCRIPT)
+        let script = crate::embedded_base().unwrap_or_default() + SCRIPT;
+        let worker = Worker::new(&script)
             .map_err(|_| String::from("The tools could not start in this browser."))?;
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let data = e.data();

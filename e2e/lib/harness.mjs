@@ -54,9 +54,12 @@ const MIME = {
 /**
  * Serves `dir` (default: the release dist) on 127.0.0.1 at a free port.
  * Paths without a file extension fall back to index.html (client-side routes).
+ * Options: `base` serves it under a sub-path ('/docs/slotscope/'; anything else is 404),
+ * `headers` are added to every response (e.g. a Content-Security-Policy). The repository's
+ * examples/ folder is served at <url>examples/.
  * Returns { url, port, close() }; url ends with '/'.
  */
-export async function startServer(dir = DIST) {
+export async function startServer(dir = DIST, { base = '/', headers = {} } = {}) {
   const root = path.resolve(dir);
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     throw new Error(`${root}/index.html not found: build it with trunk build --release --dist ${path.relative(REPO, root)}`);
@@ -69,8 +72,15 @@ export async function startServer(dir = DIST) {
       res.writeHead(400).end();
       return;
     }
-    let file = path.join(root, path.normalize(rel));
-    if (!file.startsWith(root)) {
+    if (!rel.startsWith(base)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    rel = '/' + rel.slice(base.length);
+    const examples = rel.startsWith('/examples/');
+    const top = examples ? path.join(REPO, 'examples') : root;
+    let file = path.join(top, path.normalize(examples ? rel.slice('/examples'.length) : rel));
+    if (!file.startsWith(top)) {
       res.writeHead(403).end();
       return;
     }
@@ -82,6 +92,7 @@ export async function startServer(dir = DIST) {
         return;
       }
       res.writeHead(200, {
+        ...headers,
         'content-type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': body.length,
         'cache-control': 'no-store',
@@ -97,7 +108,7 @@ export async function startServer(dir = DIST) {
   const { port } = server.address();
   return {
     port,
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${port}${base}`,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections?.();
@@ -167,10 +178,10 @@ export async function waitForApp(page, timeout = 15_000) {
  * for the calling test file, and stop them afterwards. Returns an object that is filled in
  * before the first test runs: { url, server, browser }.
  */
-export function useApp({ dist = DIST } = {}) {
+export function useApp({ dist = DIST, ...serverOptions } = {}) {
   const app = {};
   before(async () => {
-    app.server = await startServer(dist);
+    app.server = await startServer(dist, serverOptions);
     app.url = app.server.url;
     app.browser = await launchBrowser();
   });
