@@ -16,8 +16,10 @@ use crate::markup::{self, ce, esc};
 use crate::text::{group, short_reply};
 use crate::url::{resolve, Notice};
 
-/// Most log entries rendered; older ones are summarized in one line.
-pub const LOG_SHOWN: usize = 200;
+/// Most log entries rendered; older ones are summarized in one line (the timeline reaches
+/// them). Sixty entries are about fifteen requests; rendering more makes a long jump on
+/// the timeline slower than a frame.
+pub const LOG_SHOWN: usize = 60;
 
 /// The command a person picks in the form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,9 +158,20 @@ pub enum Msg {
     SelectClient(usize),
     DismissNotice(usize),
     DismissError,
+    /// One step on: Forward after going back, else Step (Space, →, Page Down).
+    Next,
+    /// Open the keyboard shortcut sheet.
+    OpenKeys,
+    /// Copy a link to this moment to the clipboard.
+    CopyLink,
+    /// Whether the clipboard took the link.
+    Copied(bool),
+    /// Rewrite the address bar to this moment.
+    SyncUrl,
     WarmUp,
     Compare(crate::compare::Msg),
     SlotMap(crate::slotmap::Msg),
+    Tour(crate::tour::Msg),
 }
 
 /// The root component. The core's [`World`] records every step, so Back, Forward and
@@ -168,6 +181,8 @@ pub struct App {
     world: World,
     /// The first client's policy for Reset (from the address, then the picker).
     policy: &'static str,
+    /// The seed of the clients' random choices (from the address; Reset keeps it).
+    seed: u64,
     /// The policy the "Add client" control will give the next client.
     new_policy: String,
     names: Vec<String>,
@@ -190,10 +205,27 @@ pub struct App {
     details_heading: NodeRef,
     node_buttons: Vec<NodeRef>,
     sync_url: bool,
+    /// The address bar is behind the current moment (rewritten shortly, at most a few
+    /// times a second).
+    url_dirty: bool,
+    url_timer: Option<Timeout>,
+    /// What "Copy link" last did (a polite status line).
+    link_status: &'static str,
+    /// The link, shown in a text field when the clipboard refused it.
+    link_shown: Option<String>,
+    focus_link: bool,
+    /// The app's root element.
+    root: NodeRef,
+    /// Keyboard shortcuts and their sheet.
+    keys: crate::keys::Keys,
+    /// The root element's classes: the display mode (see [`crate::mode`]).
+    mode_class: AttrValue,
     /// The comparison view (runs in the tools worker).
     compare: crate::compare::Compare,
     /// The map of all 16384 slots (cursor and chosen range).
     slotmap: crate::slotmap::SlotMap,
+    /// The guided tours.
+    tour: crate::tour::Tours,
 }
 
 /// One click handler shape for every button (keeps the WebAssembly small).
@@ -202,10 +234,10 @@ pub(crate) fn click(ctx: &Context<App>, msg: Msg) -> Callback<MouseEvent> {
 }
 
 impl App {
-    fn fresh_world(scenario: Scenario, key: &str, policy: &str) -> World {
+    fn fresh_world(scenario: Scenario, key: &str, policy: &str, seed: u64) -> World {
         let key = if key.len() > MAX_KEY_BYTES { "" } else { key };
         // The policy was checked against the core's presets when it was chosen.
-        World::with_policy(scenario, key, policy).unwrap_or_else(|_| World::new(scenario, key))
+        World::preset(scenario, key, policy, seed).unwrap_or_else(|_| World::new(scenario, key))
     }
 
     /// Re-reads what depends on the world after it changed.
@@ -223,6 +255,7 @@ impl App {
             .collect();
         self.log_total = base + log.len();
         self.names = self.world.names().to_vec();
+        self.update_url();
         if self.node_buttons.len() != self.names.len() {
             self.node_buttons = self.names.iter().map(|_| NodeRef::default()).collect();
         }
@@ -296,15 +329,19 @@ impl App {
 
     fn rebuild(&mut self) {
         self.pause();
-        self.world = Self::fresh_world(self.scenario, &self.key, self.policy);
+        self.world = Self::fresh_world(self.scenario, &self.key, self.policy, self.seed);
         self.error = None;
         self.world_changed();
     }
 
-    fn update_url(&self) {
-        if self.sync_url {
-            crate::dom::replace_url(self.scenario.id(), &self.key);
-        }
+    /// Marks the address bar as behind (see `rendered`).
+    fn update_url(&mut self) {
+        self.url_dirty = self.sync_url;
+    }
+
+    /// The query string of a link to the current moment.
+    fn link_query(&self) -> String {
+        crate::url::link_query(&self.world, &self.key, &crate::dom::location_search())
     }
 
     fn name(&self, n: NodeIdx) -> String {
@@ -312,6 +349,24 @@ impl App {
             .get(n as usize)
             .cloned()
             .unwrap_or_else(|| format!("Node {}", n + 1))
+    }
+
+    /// Shows `r` in the request form (a tour sent it).
+    fn show_request(&mut self, r: Request) {
+        let (command, key) = match r {
+            Request::Get(k) => (Command::Get, k),
+            Request::Set(k, v) => {
+                self.value = v;
+                (Command::Set, k)
+            }
+            Request::Del(k) => (Command::Del, k),
+            Request::Mget(ks) => {
+                self.more = ks.get(1..).unwrap_or_default().join(" ");
+                (Command::Mget, ks.into_iter().next().unwrap_or_default())
+            }
+        };
+        self.command = command;
+        self.key = key;
     }
 
     /// The newest client hop in the log (what the message animation shows).
@@ -330,30 +385,25 @@ impl Component for App {
 
     fn create(ctx: &Context<Self>) -> Self {
         let props = ctx.props();
-        let values = if props.query.is_empty() {
-            vec![None, None, None]
-        } else {
-            crate::dom::query_values(&props.query, &["scenario", "key", "policy"])
-        };
-        let start = resolve(
-            values.first().cloned().flatten().as_deref(),
-            values.get(1).cloned().flatten().as_deref(),
-            values.get(2).cloned().flatten().as_deref(),
-        );
+        let pairs = crate::url::parse_query(&props.query);
+        let mut start = resolve(&pairs, props.sync_url);
+        let world = crate::url::open(&mut start);
+        let mode = crate::mode::resolve(&pairs, !props.sync_url);
+        start.notices.extend(mode.notices);
         for n in &start.notices {
             crate::dom::warn(&format!(
                 "slotscope: URL parameter \"{}\" not used: {}",
                 n.param, n.text
             ));
         }
-        let world = Self::fresh_world(start.scenario, &start.key, start.policy);
         let mut app = App {
             world,
             policy: start.policy,
+            seed: start.seed,
             new_policy: "jedis".into(),
             names: Vec::new(),
             scenario: start.scenario,
-            key: start.key,
+            key: start.input.unwrap_or(start.key),
             command: Command::Get,
             value: "Grace".into(),
             more: String::new(),
@@ -370,10 +420,20 @@ impl Component for App {
             details_heading: NodeRef::default(),
             node_buttons: Vec::new(),
             sync_url: props.sync_url,
+            url_dirty: false,
+            url_timer: None,
+            link_status: "",
+            link_shown: None,
+            focus_link: false,
+            root: NodeRef::default(),
+            keys: Default::default(),
+            mode_class: mode.class.into(),
             compare: Default::default(),
             slotmap: Default::default(),
+            tour: Default::default(),
         };
         app.world_changed();
+        app.url_dirty = false;
         app
     }
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
@@ -514,8 +574,65 @@ impl Component for App {
                 }
             }
             Msg::DismissError => self.error = None,
+            Msg::Next => {
+                let msg = if self.world.can_forward() {
+                    Msg::Forward
+                } else {
+                    Msg::Step
+                };
+                return Component::update(self, ctx, msg);
+            }
+            Msg::OpenKeys => {
+                self.keys.open();
+                return false;
+            }
+            Msg::CopyLink => {
+                let link = format!("{}?{}", crate::dom::page_address(), self.link_query());
+                self.link_shown = None;
+                self.link_status = "";
+                crate::dom::copy_text(&link, ctx.link().callback(Msg::Copied));
+                self.link_shown = Some(link);
+                return false;
+            }
+            Msg::Copied(ok) => {
+                if ok {
+                    self.link_status = "Link copied.";
+                    self.link_shown = None;
+                } else {
+                    self.link_status =
+                        "The browser did not allow copying: the link is in the box below, selected, ready to copy.";
+                    self.focus_link = true;
+                }
+            }
+            Msg::SyncUrl => {
+                self.url_timer = None;
+                if self.url_dirty {
+                    self.url_dirty = false;
+                    crate::dom::replace_query(&self.link_query());
+                }
+                return false;
+            }
             Msg::Compare(m) => return self.compare.update(ctx.link(), m),
             Msg::SlotMap(m) => return self.slotmap.update(m),
+            Msg::Tour(m) => {
+                let form = self.tour.update(m, &mut self.world, ctx.link());
+                if let Ok(None) = form {
+                    return true;
+                }
+                self.pause();
+                self.error = None;
+                match form {
+                    Ok(Some((scenario, policy, req))) => {
+                        self.scenario = scenario;
+                        self.policy = policy;
+                        self.show_request(req);
+                        self.update_url();
+                    }
+                    Err(e) => self.error = Some(e),
+                    _ => {}
+                }
+                self.world_changed();
+            }
             Msg::WarmUp => {
                 // Play the form's request once on a copy and build its view, so the
                 // browser has compiled that code before the first real Send (lazy
@@ -538,7 +655,24 @@ impl Component for App {
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        self.tour.rendered();
+        if self.url_dirty && self.url_timer.is_none() {
+            let link = ctx.link().clone();
+            self.url_timer = Some(Timeout::new(250, move || link.send_message(Msg::SyncUrl)));
+        }
+        if !self.sync_url {
+            if let Some(root) = self.root.cast::<web_sys::Element>() {
+                crate::dom::unname_landmarks(&root);
+            }
+        }
+        if std::mem::take(&mut self.focus_link) {
+            crate::dom::select_field("share-link");
+        }
         if first_render {
+            // Shortcuts and links belong to the page; widgets on a host page have neither.
+            if self.sync_url {
+                self.keys.listen(ctx.link());
+            }
             let link = ctx.link().clone();
             Timeout::new(0, move || link.send_message(Msg::WarmUp)).forget();
         }
@@ -553,11 +687,7 @@ impl Component for App {
     fn view(&self, ctx: &Context<Self>) -> Html {
         let kv = self.world.key_view(&self.key);
         let hidden = self.log_total - self.log_html.len();
-        let mut log = el("ol")
-            .c("log")
-            .at("role", "log")
-            .at("aria-live", "polite")
-            .at("aria-labelledby", "log-title");
+        let mut log = el("ol").c("log");
         for (i, class, inner) in &self.log_html {
             log = log.k(el("li")
                 .key(Key::from(*i))
@@ -577,19 +707,23 @@ impl Component for App {
             ));
         }
         el("div")
-            .c("app")
+            .r(self.root.clone())
+            .a("class", self.mode_class.clone())
             .k(el("header")
                 .c("top")
                 .raw(r#"<div class="brand"><h1>slotscope</h1><p class="tagline">Redis Cluster redirection, step by step: watch a smart client find the node that serves a key.</p></div>"#.into())
                 .k(self.view_scenario(ctx))
+                .k(self.tour.menu(ctx))
                 .h())
+            .k(self.tour.panel(ctx, &self.world))
             .k(self.view_notices(ctx))
             .k(el("section")
                 .c("lesson")
                 .at("aria-labelledby", "lesson-title")
                 .raw(markup::LESSON.into())
                 .h())
-            .k(el("main")
+            // One main landmark per page: widgets on a host page are not the page's main.
+            .k(el(if self.sync_url { "main" } else { "div" })
                 .c("layout")
                 .k(el("section")
                     .c("stage")
@@ -612,13 +746,19 @@ impl Component for App {
                     .k(el("div")
                         .c("log-box")
                         .at("tabindex", "0")
-                        .at("role", "region")
+                        .at("role", "log")
+                        .at("aria-live", "polite")
                         .at("aria-label", "Log, newest at the bottom")
                         .k(log.h())
                         .h())
                     .h())
                 .h())
             .k(self.compare.view(ctx.link()))
+            .k(if self.sync_url {
+                self.keys.view()
+            } else {
+                Html::default()
+            })
             .k(el("footer").c("foot").raw(markup::FOOTER.into()).h())
             .h()
     }
@@ -838,9 +978,10 @@ impl App {
     /// The wire between client and nodes, with the last hop's message animated on it.
     fn view_lane(&self) -> Html {
         let n = self.names.len().max(1);
+        let cols = node_columns(n);
         let hop = self.last_hop();
         // Centre of node i's column, in percent (integers: no float formatting code).
-        let x_of = |i: usize| (200 * i + 100) / (2 * n);
+        let x_of = |i: usize| (200 * (i % cols) + 100) / (2 * cols);
         let active = hop.and_then(|h| h.node).map(|x| x as usize);
         let ms = self.speed.hop_ms().max(100) * 9 / 10;
         let mut lane = format!(
@@ -905,7 +1046,7 @@ impl App {
         let next = self.world.next_hop().map(|h| h.node);
         let mut out = el("div")
             .c("nodes")
-            .a("style", format!("--n:{}", nodes.len().max(1)).into())
+            .a("style", format!("--n:{}", node_columns(nodes.len())).into())
             .raw(r#"<h2 class="visually-hidden">Cluster nodes</h2>"#.into());
         for n in &nodes {
             let idx = n.idx;
@@ -925,7 +1066,10 @@ impl App {
                     .cloned()
                     .unwrap_or_default())
                 .c(class)
-                .a("aria-label", markup::node_label(n).into())
+                .a(
+                    "aria-label",
+                    markup::node_label(n, hit, next == Some(idx), open).into(),
+                )
                 .at("aria-expanded", if open { "true" } else { "false" })
                 .at("aria-controls", "node-details")
                 .click(click(ctx, Msg::ToggleNode(idx)))
@@ -1070,6 +1214,7 @@ impl App {
                 .k(button("Reset", click(ctx, Msg::Reset)).h())
                 .h())
             .k(self.view_timeline(ctx))
+            .k(self.view_share(ctx))
             .k(select(
                 "speed",
                 "Speed",
@@ -1081,6 +1226,38 @@ impl App {
                 }),
             ))
             .h()
+    }
+
+    /// "Copy link", the shortcut sheet's button, and what copying did.
+    fn view_share(&self, ctx: &Context<Self>) -> Html {
+        if !self.sync_url {
+            return Html::default();
+        }
+        let mut row = el("div")
+            .c("share")
+            .k(button("Copy link", click(ctx, Msg::CopyLink)).h())
+            .k(button("Keyboard shortcuts", click(ctx, Msg::OpenKeys))
+                .at("aria-keyshortcuts", "?")
+                .h())
+            .k(el("p")
+                .c("link-status")
+                .at("role", "status")
+                .s(self.link_status.into())
+                .h());
+        if let (Some(link), false) = (&self.link_shown, self.link_status.is_empty()) {
+            row = row.k(field(
+                "field share-field",
+                "share-link",
+                "Link to this moment",
+                el("input")
+                    .at("id", "share-link")
+                    .at("type", "text")
+                    .at("readonly", "")
+                    .value(link)
+                    .h(),
+            ));
+        }
+        row.h()
     }
 
     /// The timeline slider: every step recorded so far, the current one selected.
@@ -1170,6 +1347,11 @@ impl App {
 }
 
 /// `n / d` with one decimal, by integer arithmetic (no float formatting code).
+/// Node cards per row: up to four, so sixteen nodes stay readable in four rows.
+fn node_columns(nodes: usize) -> usize {
+    nodes.clamp(1, 4)
+}
+
 fn tenths(n: u64, d: u64) -> String {
     if d == 0 {
         return "0".into();

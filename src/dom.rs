@@ -1,7 +1,7 @@
 //! The few browser calls the app makes directly (URL, console, panic banner).
 //! Every one of them tolerates a missing window or document.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::UrlSearchParams;
 
 /// `window.location.search` ("?scenario=ask&key=..."), or "" when unavailable.
@@ -24,26 +24,11 @@ pub fn warn(text: &str) {
     web_sys::console::warn_1(&JsValue::from_str(text));
 }
 
-/// Longest key written into the address bar; longer keys are left out of it.
-const MAX_URL_KEY: usize = 2048;
-
-/// Rewrites the address bar (history.replaceState) to `?scenario=...&key=...`, keeping
-/// any other parameter.
-pub fn replace_url(scenario: &str, key: &str) {
+/// Rewrites the address bar's query (history.replaceState), keeping the path.
+pub fn replace_query(query: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let search = window.location().search().unwrap_or_default();
-    let Ok(params) = UrlSearchParams::new_with_str(&search) else {
-        return;
-    };
-    params.set("scenario", scenario);
-    if key.len() <= MAX_URL_KEY {
-        params.set("key", key);
-    } else {
-        params.delete("key");
-    }
-    let query: String = params.to_string().into();
     let pathname = window.location().pathname().unwrap_or_default();
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(
@@ -52,6 +37,79 @@ pub fn replace_url(scenario: &str, key: &str) {
             Some(&format!("{pathname}?{query}")),
         );
     }
+}
+
+/// This page's address without its query and fragment (`https://host/path`).
+pub fn page_address() -> String {
+    web_sys::window()
+        .map(|w| {
+            let l = w.location();
+            format!(
+                "{}{}",
+                l.origin().unwrap_or_default(),
+                l.pathname().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// Turns the landmarks inside `root` into plain parts: named sections and forms lose
+/// their names, and regions become groups. A widget on a host page does this, so that
+/// the same widget twice on a page does not repeat every landmark (the host page has its
+/// own).
+pub fn unname_landmarks(root: &web_sys::Element) {
+    let Ok(list) = root.query_selector_all(
+        "section[aria-label],section[aria-labelledby],form[aria-labelledby],[role=region]",
+    ) else {
+        return;
+    };
+    for i in 0..list.length() {
+        let Some(e) = list
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        if e.get_attribute("role").as_deref() == Some("region") {
+            let _ = e.set_attribute("role", "group");
+        } else {
+            let _ = e.remove_attribute("aria-label");
+            let _ = e.remove_attribute("aria-labelledby");
+        }
+    }
+}
+
+/// Focuses the text field with this id and selects its text.
+pub fn select_field(id: &str) {
+    let field = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok());
+    if let Some(f) = field {
+        let _ = f.focus();
+        f.select();
+    }
+}
+
+/// Writes `text` to the clipboard (`navigator.clipboard.writeText`); `done` gets
+/// whether it worked (false when the browser has no clipboard or refuses).
+pub fn copy_text(text: &str, done: yew::Callback<bool>) {
+    let clipboard = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"clipboard".into()).ok())
+        .filter(|c| c.is_object());
+    let Some(clipboard) = clipboard else {
+        done.emit(false);
+        return;
+    };
+    let promise = clipboard
+        .unchecked_into::<web_sys::Clipboard>()
+        .write_text(text);
+    // writeText fulfils with undefined and rejects with an error: one handler for both.
+    let settled = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |v: JsValue| {
+        done.emit(v.is_undefined())
+    });
+    let _ = promise.then2(&settled, &settled);
+    settled.forget();
 }
 
 /// Replaces Yew's default panic hook: a panic shows a visible banner (and the message

@@ -8,13 +8,14 @@ use yew::html::{onchange, onclick, oninput, onsubmit};
 use yew::virtual_dom::{Key, VTag, VText};
 use yew::{AttrValue, Callback, Html};
 
-/// An element under construction.
-pub struct El(VTag);
+/// An element under construction (boxed: each builder call then moves a pointer, not
+/// the whole tag).
+pub struct El(Box<VTag>);
 
 /// Starts an element.
 #[inline(never)]
 pub fn el(tag: &'static str) -> El {
-    El(VTag::new(AttrValue::Static(tag)))
+    El(Box::new(VTag::new(AttrValue::Static(tag))))
 }
 
 /// A text node.
@@ -131,7 +132,7 @@ impl El {
     /// Finishes the element.
     #[inline(never)]
     pub fn h(self) -> Html {
-        self.0.into()
+        (*self.0).into()
     }
 }
 

@@ -191,6 +191,23 @@ pub fn reply_badge(kind: ReplyKind) -> (&'static str, &'static str) {
     }
 }
 
+/// A reply as a sentence says it: without RESP's type marks and line ends
+/// (`-MOVED 9308 …`, `+OK`, `$3\r\nAda` become `MOVED 9308 …`, `OK`, `Ada`).
+fn spoken(reply: &str) -> &str {
+    let r = crate::text::short_reply(reply);
+    match r.as_bytes().first() {
+        Some(b'-' | b'+' | b':') => &r[1..],
+        Some(b'$') if r == "$-1" => "nil",
+        // After the first `\r\n` (a byte search: no substring searcher in the page).
+        Some(b'$') => r
+            .as_bytes()
+            .windows(4)
+            .position(|w| w == b"\\r\\n")
+            .map_or(r, |i| &r[i + 4..]),
+        _ => r,
+    }
+}
+
 /// One log entry: its class and its inner HTML.
 pub fn log_entry(e: &LogEntry) -> (String, String) {
     if e.kind == EntryKind::Note {
@@ -210,12 +227,18 @@ pub fn log_entry(e: &LogEntry) -> (String, String) {
     } else {
         "hop"
     };
+    // Screen readers hear the hop as one sentence (the log is a live region), then why.
     let mut s = format!(
-        r#"<p class="line"><span class="route">{} → {}</span>: <code class="cmd">{}</code></p><p class="reply"><span class="badge">{badge}</span> <code>{}</code>"#,
-        esc(&e.from),
-        esc(&e.to),
-        ce(&e.command, 300),
-        ce(&e.reply, 300)
+        r#"<p class="visually-hidden">{from} sent {cmd} to {to} and got {}{}.</p><div aria-hidden="true"><p class="line"><span class="route">{from} → {to}</span>: <code class="cmd">{cmd}</code></p><p class="reply"><span class="badge">{badge}</span> <code>{}</code>"#,
+        ce(spoken(&e.reply), 300),
+        match e.map_changed {
+            Some(slot) => format!(", and the client updated its map for slot {slot}"),
+            None => String::new(),
+        },
+        ce(&e.reply, 300),
+        from = esc(&e.from),
+        to = esc(&e.to),
+        cmd = ce(&e.command, 300),
     );
     if let Some(slot) = e.map_changed {
         let _ = write!(
@@ -223,7 +246,7 @@ pub fn log_entry(e: &LogEntry) -> (String, String) {
             r#" <span class="badge map">map updated: slot {slot}</span>"#
         );
     }
-    let _ = write!(s, r#"</p><p class="why">{}</p>"#, ce(&e.why, 700));
+    let _ = write!(s, r#"</p></div><p class="why">{}</p>"#, ce(&e.why, 700));
     (format!("entry {kind} {class}"), s)
 }
 
@@ -231,7 +254,7 @@ pub fn log_entry(e: &LogEntry) -> (String, String) {
 /// where the last and next hops go.
 pub fn node_inner(n: &NodeView, last: bool, next: bool, open: bool) -> String {
     let mut s = format!(
-        r#"<span class="node-head">{ICON_NODE}<span class="node-name">{}</span></span><span class="node-addr">{}</span><span class="node-slots">Slots {}</span>"#,
+        r#"<span class="node-head">{ICON_NODE}<span class="node-name">{}</span></span> <span class="node-addr">{}</span> <span class="node-slots">Slots {}</span>"#,
         esc(&n.name),
         esc(&n.addr),
         ranges(&n.ranges)
@@ -239,31 +262,31 @@ pub fn node_inner(n: &NodeView, last: bool, next: bool, open: bool) -> String {
     for (slot, to) in &n.migrating {
         let _ = write!(
             s,
-            r#"<span class="node-mig">⇄ migrating slot {slot} to {}</span>"#,
+            r#" <span class="node-mig">⇄ migrating slot {slot} to {}</span>"#,
             esc(to)
         );
     }
     for (slot, from) in &n.importing {
         let _ = write!(
             s,
-            r#"<span class="node-mig">⇄ importing slot {slot} from {}</span>"#,
+            r#" <span class="node-mig">⇄ importing slot {slot} from {}</span>"#,
             esc(from)
         );
     }
     let _ = write!(
         s,
-        r#"<span class="node-keys">{}</span>"#,
+        r#" <span class="node-keys">{}</span>"#,
         plural(n.key_count, "key", "keys")
     );
     if last {
-        s.push_str(r#"<span class="node-flag">● last hop</span>"#);
+        s.push_str(r#" <span class="node-flag">● last hop</span>"#);
     }
     if next {
-        s.push_str(r#"<span class="node-flag next">○ next hop</span>"#);
+        s.push_str(r#" <span class="node-flag next">○ next hop</span>"#);
     }
     let _ = write!(
         s,
-        r#"<span class="node-open">{}</span>"#,
+        r#" <span class="node-open">{}</span>"#,
         if open {
             "Hide details ▴"
         } else {
@@ -274,7 +297,8 @@ pub fn node_inner(n: &NodeView, last: bool, next: bool, open: bool) -> String {
 }
 
 /// A node's accessible name: "Node 1, 127.0.0.1:7000, slots 0-5000, ...".
-pub fn node_label(n: &NodeView) -> String {
+/// It says everything the button shows, in the same order.
+pub fn node_label(n: &NodeView, last: bool, next: bool, open: bool) -> String {
     let mut s = format!("{}, {}, slots {}", n.name, n.addr, ranges(&n.ranges));
     for (slot, to) in &n.migrating {
         let _ = write!(s, ", migrating slot {slot} to {to}");
@@ -283,6 +307,13 @@ pub fn node_label(n: &NodeView) -> String {
         let _ = write!(s, ", importing slot {slot} from {from}");
     }
     let _ = write!(s, ", {}", plural(n.key_count, "key", "keys"));
+    if last {
+        s.push_str(", last hop");
+    }
+    if next {
+        s.push_str(", next hop");
+    }
+    s.push_str(if open { ", hide details" } else { ", details" });
     s
 }
 

@@ -233,7 +233,10 @@ async fn a_long_session_renders_only_the_newest_log_lines() {
     for _ in 0..120 {
         app.click("Step").await;
     }
-    assert_eq!(app.count("[role=log] li"), 200);
+    assert_eq!(
+        app.count("[role=log] li") as usize,
+        slotscope::app::LOG_SHOWN
+    );
     let hidden = app.text(".log-hidden");
     assert!(hidden.ends_with("earlier entries hidden"), "{hidden}");
     let n: usize = hidden

@@ -315,9 +315,10 @@ test('small screens, dark theme and reduced motion', async () => {
   await page.getByText('Map: outdated').waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no sideways scrolling at 360 px (overflow ${overflow} px)`);
-  // Touch targets: every button at least 44 px tall and wide.
+  // Touch targets: every button on screen at least 44 px tall and wide.
   const small = await page.evaluate(() =>
     [...document.querySelectorAll('button, select, input')]
+      .filter((b) => b.checkVisibility())
       .map((b) => [b.getAttribute('aria-label') ?? b.textContent ?? b.id, b.getBoundingClientRect()])
       .filter(([, r]) => r.width < 44 || r.height < 44)
       .map(([n, r]) => `${n.trim().slice(0, 30)} ${r.width}x${r.height}`),
