@@ -9,6 +9,10 @@
 //      at Instant speed), the growth of the WebAssembly memory it took, seeking with the
 //      timeline slider to random steps (p95, until the page shows that step), and clicks
 //      on Step/Back (p95, until the page has changed)
+//   5. classroom scale: the 16-node preset with 5,000 keys and 4 clients, 100 clicks on
+//      controls (Step, Back, a node's details, a client; p95 until the page has changed),
+//      and autoplay at 8x for 5 s: frames counted with requestAnimationFrame, long tasks
+//      (over 50 ms) from a PerformanceObserver
 // Usage: node e2e/bench.mjs [dist-dir]   env: BENCH_RUNS=10, LOG_SELECTOR=...
 import { startServer, launchBrowser, DIST } from './lib/harness.mjs';
 
@@ -20,6 +24,9 @@ const TARGET_WORKLOAD_MS = 150;
 const TARGET_SEEK_MS = 16;
 const TARGET_MEMORY_MB = 20;
 const TIMELINE_STEPS = 10_000;
+const TARGET_FPS = 55;
+const TARGET_LONG_TASK_MS = 50;
+const AUTOPLAY_MS = 5_000;
 
 const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
 
@@ -90,6 +97,85 @@ async function timeline(browser, url) {
     }
     return { total, grown, seeks, clicks };
   }, TIMELINE_STEPS);
+  await context.close();
+  return figures;
+}
+
+/** The 16-node preset with 4 clients: clicks on controls, then autoplay at 8x; returns the figures. */
+async function classroom(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration))).observe({
+      type: 'longtask',
+      buffered: true,
+    });
+  });
+  await page.goto(`${url}?scenario=large`, { waitUntil: 'load' });
+  await page.getByRole('button', { name: 'Send', exact: true }).waitFor();
+  for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Add client' }).click();
+  const figures = await page.evaluate(async (autoplayMs) => {
+    const next = () => new Promise((r) => setTimeout(r, 0));
+    const button = (name) => [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === name);
+    const nodes = () => [...document.querySelectorAll('.nodes > button')];
+    const clients = () => [...document.querySelectorAll('.client-tab')];
+    const snapshot = () => document.body.innerHTML.length + '|' + document.querySelector('label[for=timeline]').textContent;
+    // Every click below changes the page; one that did not would be reported, not waited for.
+    const timed = (act) =>
+      new Promise((resolve, reject) => {
+        const was = snapshot();
+        const t0 = performance.now();
+        const obs = new MutationObserver(() => {
+          if (snapshot() !== was) {
+            obs.disconnect();
+            clearTimeout(stuck);
+            resolve(performance.now() - t0);
+          }
+        });
+        const stuck = setTimeout(() => {
+          obs.disconnect();
+          reject(new Error('a click changed nothing within 2 s'));
+        }, 2000);
+        obs.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+        act();
+      });
+    // Step and Back alternate; node details open and close; the chosen client changes.
+    const controls = [
+      () => button('Step').click(),
+      () => button('Back').click(),
+      (i) => nodes()[Math.floor(i / 4) % nodes().length].click(),
+      (i) => clients()[Math.floor(i / 4) % clients().length].click(),
+    ];
+    const clicks = [];
+    for (let i = 0; i < 100; i++) {
+      clicks.push(await timed(() => controls[i % controls.length](i)));
+      await next();
+    }
+    // Autoplay at the highest speed: Play starts the next request whenever the last one ended.
+    const speed = document.getElementById('speed');
+    speed.value = '8x';
+    speed.dispatchEvent(new Event('change', { bubbles: true }));
+    await next();
+    window.__longTasks.length = 0;
+    let frames = 0;
+    const t0 = performance.now();
+    await new Promise((resolve) => {
+      const frame = () => {
+        frames++;
+        if (performance.now() - t0 < autoplayMs) requestAnimationFrame(frame);
+        else resolve();
+      };
+      requestAnimationFrame(frame);
+      const keepPlaying = setInterval(() => {
+        if (performance.now() - t0 >= autoplayMs) return clearInterval(keepPlaying);
+        const play = button('Play');
+        if (play) play.click();
+      }, 20);
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    return { clicks, fps: frames / seconds, longTasks: [...window.__longTasks], nodes: nodes().length, clients: clients().length };
+  }, AUTOPLAY_MS);
   await context.close();
   return figures;
 }
@@ -212,6 +298,14 @@ try {
   );
   console.log(
     `bench: Step/Back clicks at step ${t.total.toLocaleString('en-US')} (100): p95 ${fmt(p95(t.clicks))} (target 16 ms, measured on the two-node MOVED preset with one client)`,
+  );
+  const c = await classroom(browser, server.url);
+  console.log(
+    `bench: ${c.nodes} nodes, ${c.clients} clients, 5,000 keys: 100 clicks on Step, Back, a node, a client: p95 ${fmt(p95(c.clicks))}, max ${fmt(Math.max(...c.clicks))} (target ${TARGET_CLICK_MS} ms: ${p95(c.clicks) <= TARGET_CLICK_MS ? 'met' : 'NOT met'})`,
+  );
+  const longest = Math.max(0, ...c.longTasks);
+  console.log(
+    `bench: autoplay at 8x for ${AUTOPLAY_MS / 1000} s on that preset: ${c.fps.toFixed(1)} frames per second (target ${TARGET_FPS}: ${c.fps >= TARGET_FPS ? 'met' : 'NOT met'}); long tasks: ${c.longTasks.length}, longest ${fmt(longest)} (target none over ${TARGET_LONG_TASK_MS} ms: ${longest <= TARGET_LONG_TASK_MS ? 'met' : 'NOT met'})`,
   );
   const runs = await workloads(browser, server.url);
   console.log(`bench: 10,000 requests during a migration, ${runs[0][0]}: ${fmt(runs[0][1])} (the engine still compiling)`);
