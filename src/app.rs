@@ -170,6 +170,7 @@ pub enum Msg {
     SyncUrl,
     WarmUp,
     Compare(crate::compare::Msg),
+    Keys(crate::keycalc::Msg),
     SlotMap(crate::slotmap::Msg),
     Tour(crate::tour::Msg),
 }
@@ -222,6 +223,8 @@ pub struct App {
     mode_class: AttrValue,
     /// The comparison view (runs in the tools worker).
     compare: crate::compare::Compare,
+    /// The key calculator (runs in the tools worker).
+    keycalc: crate::keycalc::KeyCalc,
     /// The map of all 16384 slots (cursor and chosen range).
     slotmap: crate::slotmap::SlotMap,
     /// The guided tours.
@@ -429,6 +432,7 @@ impl Component for App {
             keys: Default::default(),
             mode_class: mode.class.into(),
             compare: Default::default(),
+            keycalc: Default::default(),
             slotmap: Default::default(),
             tour: Default::default(),
         };
@@ -613,6 +617,7 @@ impl Component for App {
                 return false;
             }
             Msg::Compare(m) => return self.compare.update(ctx.link(), m),
+            Msg::Keys(m) => return self.keycalc.update(ctx.link(), &self.world, m),
             Msg::SlotMap(m) => return self.slotmap.update(m),
             Msg::Tour(m) => {
                 let form = self.tour.update(m, &mut self.world, ctx.link());
@@ -754,6 +759,7 @@ impl Component for App {
                     .h())
                 .h())
             .k(self.compare.view(ctx.link()))
+            .k(self.keycalc.view(ctx.link()))
             .k(if self.sync_url {
                 self.keys.view()
             } else {

@@ -6,6 +6,7 @@ pub mod app;
 pub mod compare;
 pub mod dom;
 pub mod h;
+pub mod keycalc;
 pub mod keys;
 pub mod markup;
 pub mod mode;
