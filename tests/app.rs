@@ -247,7 +247,7 @@ async fn a_long_session_renders_only_the_newest_log_lines() {
         .parse()
         .unwrap();
     // The ready line, 3 lines for the MOVED request (two Steps), 2 for each later one.
-    assert_eq!(n + 200, 1 + 3 + 2 * 118);
+    assert_eq!(n + slotscope::app::LOG_SHOWN, 1 + 3 + 2 * 118);
     assert!(app.text("[role=log] li:last-child").starts_with("Result:"));
 }
 
