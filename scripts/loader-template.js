@@ -5,7 +5,8 @@
 //   app and, inside an iframe, posts the content height to the parent window:
 //   {type: "slotscope:height", height} (pixels), whenever it changes.
 // - On any other page it defines <slotscope-demo>: each element is an independent app in
-//   its own shadow root, its attributes read as the page's URL parameters.
+//   its own shadow root, its attributes read as the page's URL parameters. Without a theme
+//   attribute it follows the host page's declared color-scheme, else the system's theme.
 const file = (name) => new URL(name, import.meta.url).href;
 let started;
 const start = () =>
@@ -26,6 +27,18 @@ if (document.querySelector("script[data-slotscope-page]")) {
   globalThis.slotscopeBase = file("./");
   // Attributes any element may carry; the others are the app's parameters.
   const standard = /^(id|class|style|title|lang|dir|hidden|slot|part|tabindex|data-.*|aria-.*)$/;
+  // The host page's own theme: the color-scheme its page declares (a docs site's dark mode
+  // usually sets it), followed as the page changes it. Without one, the system's theme.
+  const followHost = (el) => {
+    const apply = () => {
+      const scheme = getComputedStyle(el.parentElement ?? document.documentElement).colorScheme.replace("only ", "");
+      if (scheme === "dark" || scheme === "light") el.setAttribute("data-host-theme", scheme);
+      else el.removeAttribute("data-host-theme");
+    };
+    apply();
+    const watch = new MutationObserver(apply);
+    for (const n of [document.documentElement, document.body]) watch.observe(n, { attributes: true });
+  };
   customElements.get("slotscope-demo") ||
     customElements.define(
       "slotscope-demo",
@@ -33,6 +46,7 @@ if (document.querySelector("script[data-slotscope-page]")) {
         connectedCallback() {
           if (this.shadowRoot) return;
           const root = this.attachShadow({ mode: "open" });
+          if (!this.hasAttribute("theme")) followHost(this);
           const css = document.createElement("link");
           css.rel = "stylesheet";
           css.href = file("__CSS__");

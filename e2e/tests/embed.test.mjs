@@ -186,6 +186,34 @@ test('widgets follow the system theme; the theme attribute overrides it', async 
   }
 });
 
+test("widgets follow the host page's own theme (its color-scheme) as it changes", async () => {
+  const page = await open('examples/docs-page.html', { colorScheme: 'light' });
+  const widget = page.locator('slotscope-demo').first();
+  const app0 = widget.locator('.app');
+  await app0.waitFor();
+  const lum = async () => luminance(await background(app0));
+  assert.ok((await lum()) > 0.6, 'light system, no host theme: light');
+  // A docs site switching to its dark mode declares it on <html>.
+  await page.evaluate(() => (document.documentElement.style.colorScheme = 'dark'));
+  await page.waitForFunction(() => document.querySelector('slotscope-demo').getAttribute('data-host-theme') === 'dark');
+  assert.ok((await lum()) < 0.1, `dark host page: luminance ${await lum()}`);
+  await page.evaluate(() => (document.documentElement.style.colorScheme = ''));
+  await page.waitForFunction(() => !document.querySelector('slotscope-demo').hasAttribute('data-host-theme'));
+  assert.ok((await lum()) > 0.6, 'back to the system theme');
+  // The theme attribute still wins over the host page.
+  await page.evaluate(() => {
+    document.documentElement.style.colorScheme = 'dark';
+    const el = document.createElement('slotscope-demo');
+    el.setAttribute('theme', 'light');
+    el.id = 'forced';
+    document.querySelector('article').append(el);
+  });
+  const forced = page.locator('#forced .app');
+  await forced.waitFor();
+  assert.ok(luminance(await background(forced)) > 0.6, 'theme="light" on a dark host page');
+  assertClean(page);
+});
+
 test('the page itself: ?theme= overrides the system theme, and its background follows', async () => {
   const page = await open('?theme=dark', { colorScheme: 'light' });
   await send(page).waitFor();
