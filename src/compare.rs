@@ -13,7 +13,7 @@ use yew::prelude::*;
 use crate::app::App;
 use crate::h::el;
 use crate::markup::esc;
-use crate::tools::{Answer, Tools};
+use crate::tools::Answer;
 
 /// Largest policy file read.
 const MAX_FILE_BYTES: f64 = 64.0 * 1024.0;
@@ -26,7 +26,8 @@ pub enum Msg {
     PickFile(Event),
     ClearFile,
     Run,
-    Answer(Answer),
+    /// The tools' answer to the request with this number.
+    Answer(u32, Answer),
 }
 
 /// What a request to the tools was for.
@@ -43,7 +44,8 @@ pub struct Compare {
     requests: usize,
     /// A policy file that passed the check.
     file: Option<File>,
-    tools: Option<Tools>,
+    /// Requests sent so far: only the latest one's answer is shown.
+    asked: u32,
     pending: Option<(u32, Job)>,
     result: Option<String>,
     status: String,
@@ -56,7 +58,7 @@ impl Default for Compare {
             chosen: vec!["redis-py", "jedis", "go-redis"],
             requests: 1000,
             file: None,
-            tools: None,
+            asked: 0,
             pending: None,
             result: None,
             status: String::new(),
@@ -78,28 +80,19 @@ impl Compare {
         self.chosen.len() + usize::from(self.file.is_some())
     }
 
-    /// Sends `request` to the tools worker, starting it the first time.
+    /// Sends `request` to the tools worker.
     fn ask(&mut self, link: &Scope<App>, request: &str, file: Option<&File>, job: Job) {
-        if self.tools.is_none() {
-            let link = link.clone();
-            match Tools::start(move |a| send(&link, Msg::Answer(a))) {
-                Ok(t) => self.tools = Some(t),
-                Err(e) => {
-                    self.error = Some(e);
-                    return;
-                }
-            }
-        }
-        let Some(tools) = self.tools.as_mut() else {
-            return;
-        };
-        match tools.ask(request.to_string(), file) {
-            Ok(id) => {
+        self.asked += 1;
+        let (n, link) = (self.asked, link.clone());
+        match crate::tools::ask(request.to_string(), file, move |a| {
+            send(&link, Msg::Answer(n, a))
+        }) {
+            Ok(()) => {
                 self.status = match job {
                     Job::Run => "Running…".into(),
                     Job::Check(_) => "Reading the policy file…".into(),
                 };
-                self.pending = Some((id, job));
+                self.pending = Some((n, job));
                 self.error = None;
             }
             Err(e) => self.error = Some(e),
@@ -141,8 +134,8 @@ impl Compare {
                 let file = self.file.clone();
                 self.ask(link, &req, file.as_ref(), Job::Run);
             }
-            Msg::Answer(a) => {
-                let Some((_, job)) = self.pending.take_if(|(id, _)| *id == a.id) else {
+            Msg::Answer(n, a) => {
+                let Some((_, job)) = self.pending.take_if(|(id, _)| *id == n) else {
                     return false;
                 };
                 self.status.clear();

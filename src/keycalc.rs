@@ -13,7 +13,7 @@ use yew::prelude::*;
 use crate::app::App;
 use crate::h::el;
 use crate::markup::esc;
-use crate::tools::{Answer, Tools};
+use crate::tools::Answer;
 
 /// Longest paste read (the tools module reads up to 200,000 keys).
 const MAX_PASTE_BYTES: usize = 16 << 20;
@@ -22,7 +22,8 @@ const MAX_PASTE_BYTES: usize = 16 << 20;
 #[derive(Clone)]
 pub enum Msg {
     Run,
-    Answer(Answer),
+    /// The tools' answer to the request with this number.
+    Answer(u32, Answer),
 }
 
 /// The key calculator's state.
@@ -30,7 +31,9 @@ pub enum Msg {
 pub struct KeyCalc {
     /// The paste box: read when a person asks, so a long paste is not copied per keystroke.
     area: NodeRef,
-    tools: Option<Tools>,
+    /// Requests sent so far.
+    asked: u32,
+    /// The request whose answer is awaited.
     pending: Option<u32>,
     result: Option<String>,
     status: String,
@@ -64,31 +67,21 @@ impl KeyCalc {
                 }
                 req.push_str("---\n");
                 req.push_str(&keys);
-                if self.tools.is_none() {
-                    let link = link.clone();
-                    match Tools::start(move |a| {
-                        link.send_message(crate::app::Msg::Keys(Msg::Answer(a)))
-                    }) {
-                        Ok(t) => self.tools = Some(t),
-                        Err(e) => {
-                            self.error = Some(e);
-                            return true;
-                        }
+                self.asked += 1;
+                let (n, link) = (self.asked, link.clone());
+                match crate::tools::ask(req, None, move |a| {
+                    link.send_message(crate::app::Msg::Keys(Msg::Answer(n, a)))
+                }) {
+                    Ok(()) => {
+                        self.pending = Some(n);
+                        self.status = "Working…".into();
+                        self.error = None;
                     }
-                }
-                if let Some(tools) = self.tools.as_mut() {
-                    match tools.ask(req, None) {
-                        Ok(id) => {
-                            self.pending = Some(id);
-                            self.status = "Working…".into();
-                            self.error = None;
-                        }
-                        Err(e) => self.error = Some(e),
-                    }
+                    Err(e) => self.error = Some(e),
                 }
             }
-            Msg::Answer(a) => {
-                if self.pending != Some(a.id) {
+            Msg::Answer(n, a) => {
+                if self.pending != Some(n) {
                     return false;
                 }
                 self.pending = None;

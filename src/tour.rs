@@ -68,8 +68,6 @@ pub struct Tours {
     open: bool,
     /// The tours' words, once the tools module sent them.
     words: String,
-    /// The tools module, while it is asked for the words.
-    tools: Option<crate::tools::Tools>,
     /// The tour to start when the words arrive.
     pending: Option<usize>,
     failed: bool,
@@ -113,7 +111,6 @@ impl Tours {
     ) -> Result<Option<Form>, String> {
         let m = match m {
             Msg::Words(text) => {
-                self.tools = None;
                 self.failed = text.starts_with("error:");
                 if !self.failed {
                     self.words = text;
@@ -131,10 +128,7 @@ impl Tours {
                 let send = move |a: crate::tools::Answer| {
                     link.send_message(crate::app::Msg::Tour(Msg::Words(a.text)))
                 };
-                self.tools = crate::tools::Tools::start(send)
-                    .and_then(|mut t| t.ask("tours".into(), None).map(|_| t))
-                    .ok();
-                self.failed = self.tools.is_none();
+                self.failed = crate::tools::ask("tours".into(), None, send).is_err();
                 return Ok(None);
             }
             m => m,

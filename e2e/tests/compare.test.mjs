@@ -43,6 +43,18 @@ test('the page loads without the tools module and fetches it on the first run', 
   const tools = fetched.filter(isTools).map((u) => new URL(u).pathname);
   assert.ok(tools.includes('/tools-worker.js'), tools.join(' '));
   assert.ok(tools.includes('/slotscope-tools_bg.wasm'), tools.join(' '));
+
+  // The key calculator and the tours use the same worker: the module is not fetched again.
+  await page.getByText('Key calculator').click();
+  await page.getByLabel('Keys, one per line').fill('foo');
+  await page.getByRole('button', { name: 'Work out slots' }).click();
+  await page.getByRole('region', { name: 'Key calculator result' }).getByText(/1 key/).waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Tours', exact: true }).click();
+  await page.locator('#tour-list').getByRole('button').first().click();
+  await page.getByRole('region', { name: /^Tour/ }).getByText(/^Step 1 of \d+$/).waitFor({ timeout: 30_000 });
+  assert.equal(page.workers().length, 1, 'one tools worker for every panel');
+  const wasm = fetched.filter((u) => new URL(u).pathname === '/slotscope-tools_bg.wasm');
+  assert.equal(wasm.length, 1, 'the tools module is fetched once');
   assertNoConsoleErrors(page);
   await page.close();
 });
