@@ -1047,7 +1047,7 @@ impl App {
     }
 
     fn view_nodes(&self, ctx: &Context<Self>) -> Html {
-        let nodes = self.world.nodes();
+        let nodes = self.world.cards();
         let last = self.last_hop().and_then(|h| h.node);
         let next = self.world.next_hop().map(|h| h.node);
         let mut out = el("div")
@@ -1294,8 +1294,7 @@ impl App {
         let Some(sel) = self.selected else {
             return Html::default();
         };
-        let nodes = self.world.nodes();
-        let Some(n) = nodes.iter().find(|n| n.idx == sel) else {
+        let Some(n) = &self.world.node(sel) else {
             return Html::default();
         };
         let offers = self.world.offers(sel, slot);

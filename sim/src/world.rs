@@ -483,44 +483,59 @@ impl Sim {
         self.run.is_some()
     }
 
-    /// Every node as the UI shows it.
+    /// Every node as the UI shows it, with up to 50 of its keys.
     pub fn nodes(&self) -> Vec<NodeView> {
-        self.cluster
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let idx = i as NodeIdx;
-                let mut keys = Vec::new();
-                'outer: for slot in n.keys.slots_with_keys() {
-                    for k in n.keys.keys_in_slot(slot, 50) {
-                        let v = n.keys.get_in(slot, &k).unwrap_or_default();
-                        keys.push((display_arg(&k), display_arg(v), slot));
-                        if keys.len() >= 50 {
-                            break 'outer;
-                        }
+        (0..self.cluster.nodes.len())
+            .map(|i| self.node_view(i, true))
+            .collect()
+    }
+
+    /// Every node as its card shows it: [`Sim::nodes`] without the keys (`keys` is
+    /// empty; `key_count` still counts them), which are costly to list on every render.
+    pub fn cards(&self) -> Vec<NodeView> {
+        (0..self.cluster.nodes.len())
+            .map(|i| self.node_view(i, false))
+            .collect()
+    }
+
+    /// One node with up to 50 of its keys (its details), if it exists.
+    pub fn node(&self, idx: NodeIdx) -> Option<NodeView> {
+        (usize::from(idx) < self.cluster.nodes.len()).then(|| self.node_view(idx.into(), true))
+    }
+
+    fn node_view(&self, i: usize, with_keys: bool) -> NodeView {
+        let n = &self.cluster.nodes[i];
+        let idx = i as NodeIdx;
+        let mut keys = Vec::new();
+        if with_keys {
+            'outer: for slot in n.keys.slots_with_keys() {
+                for k in n.keys.keys_in_slot(slot, 50) {
+                    let v = n.keys.get_in(slot, &k).unwrap_or_default();
+                    keys.push((display_arg(&k), display_arg(v), slot));
+                    if keys.len() >= 50 {
+                        break 'outer;
                     }
                 }
-                NodeView {
-                    idx,
-                    name: self.names[i].clone(),
-                    addr: n.addr(),
-                    ranges: n.ranges_of(idx),
-                    migrating: n
-                        .migrating
-                        .iter()
-                        .map(|(s, t)| (*s, self.names[*t as usize].clone()))
-                        .collect(),
-                    importing: n
-                        .importing
-                        .iter()
-                        .map(|(s, f)| (*s, self.names[*f as usize].clone()))
-                        .collect(),
-                    key_count: n.keys.len(),
-                    keys,
-                }
-            })
-            .collect()
+            }
+        }
+        NodeView {
+            idx,
+            name: self.names[i].clone(),
+            addr: n.addr(),
+            ranges: n.ranges_of(idx),
+            migrating: n
+                .migrating
+                .iter()
+                .map(|(s, t)| (*s, self.names[*t as usize].clone()))
+                .collect(),
+            importing: n
+                .importing
+                .iter()
+                .map(|(s, f)| (*s, self.names[*f as usize].clone()))
+                .collect(),
+            key_count: n.keys.len(),
+            keys,
+        }
     }
 
     /// The client's map, split where it disagrees with the cluster.
@@ -1376,6 +1391,26 @@ fn client_seed(seed: u64, i: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cards_are_the_nodes_without_their_keys_and_node_gives_one_in_full() {
+        let w = World::new(Scenario::Large, "user:100");
+        let (nodes, cards) = (w.nodes(), w.cards());
+        assert_eq!(cards.len(), nodes.len());
+        for (i, (c, n)) in cards.iter().zip(&nodes).enumerate() {
+            assert!(c.keys.is_empty() && !n.keys.is_empty());
+            assert_eq!(c.key_count, n.key_count);
+            assert_eq!(
+                NodeView {
+                    keys: n.keys.clone(),
+                    ..c.clone()
+                },
+                *n
+            );
+            assert_eq!(w.node(i as NodeIdx).as_ref(), Some(n));
+        }
+        assert_eq!(w.node(16), None);
+    }
 
     #[test]
     fn large_preset_has_16_even_masters_5000_keys_and_a_4_node_map() {
