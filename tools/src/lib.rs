@@ -12,6 +12,11 @@
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
+/// The module's memory allocator: smaller than Rust's default in WebAssembly.
+#[cfg(target_family = "wasm")]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub mod byo;
 pub mod compare_view;
 mod html;
