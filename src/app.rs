@@ -231,6 +231,13 @@ pub struct App {
     tour: crate::tour::Tours,
 }
 
+/// A timer that sends `msg` to the app after `ms` milliseconds (one copy of the timer
+/// code for every timer of the page). Dropping it cancels it.
+pub(crate) fn later(ms: u32, link: &yew::html::Scope<App>, msg: Msg) -> Timeout {
+    let link = link.clone();
+    Timeout::new(ms, move || link.send_message(msg))
+}
+
 /// One click handler shape for every button (keeps the WebAssembly small).
 pub(crate) fn click(ctx: &Context<App>, msg: Msg) -> Callback<MouseEvent> {
     ctx.link().callback(move |_| msg.clone())
@@ -316,10 +323,7 @@ impl App {
             return;
         }
         self.playing = true;
-        let link = ctx.link().clone();
-        self.timer = Some(Timeout::new(self.speed.hop_ms(), move || {
-            link.send_message(Msg::Tick)
-        }));
+        self.timer = Some(later(self.speed.hop_ms(), ctx.link(), Msg::Tick));
     }
 
     /// Moves through the recorded history (Back, Forward, the timeline slider).
@@ -662,8 +666,7 @@ impl Component for App {
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
         self.tour.rendered();
         if self.url_dirty && self.url_timer.is_none() {
-            let link = ctx.link().clone();
-            self.url_timer = Some(Timeout::new(250, move || link.send_message(Msg::SyncUrl)));
+            self.url_timer = Some(later(250, ctx.link(), Msg::SyncUrl));
         }
         if !self.sync_url {
             if let Some(root) = self.root.cast::<web_sys::Element>() {
@@ -678,8 +681,7 @@ impl Component for App {
             if self.sync_url {
                 self.keys.listen(ctx.link());
             }
-            let link = ctx.link().clone();
-            Timeout::new(0, move || link.send_message(Msg::WarmUp)).forget();
+            later(0, ctx.link(), Msg::WarmUp).forget();
         }
         if self.focus_details {
             self.focus_details = false;
