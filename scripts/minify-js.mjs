@@ -34,7 +34,7 @@ console.log(`minify-js: ${count} imports of ${wasmName} renamed`);
 html = setIntegrity(html, wasmName, fs.readFileSync(wasmFile));
 for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.js'))) {
   const file = path.join(dir, name);
-  const source = fs.readFileSync(file, 'utf8');
+  const source = shortDebugString(fs.readFileSync(file, 'utf8'));
   // The page's module exports its bindings; the tools module is a classic worker script.
   const module = /^\s*export\s|\nexport\s|import\.meta/.test(source);
   const out = await minify(source, { module, compress: { passes: 2 }, mangle: true });
@@ -53,4 +53,18 @@ function setIntegrity(html, name, content) {
     new RegExp(`(href=["']?[^"' >]*${escaped}["']?[^>]*?integrity=["']?)sha384-[A-Za-z0-9+/=]+`, 'g'),
     `$1${sri}`,
   );
+}
+
+/**
+ * wasm-bindgen's `debugString` (a JavaScript value described for a Rust panic message,
+ * about 2 KB) becomes `String(value)`: panic messages name a JavaScript error by its text
+ * instead of its structure, and every reader downloads less.
+ */
+function shortDebugString(source) {
+  const start = source.indexOf('function debugString(val) {');
+  if (start < 0) return source;
+  const end = source.indexOf('\n}\n', start);
+  if (end < 0) throw new Error('minify-js: the end of debugString was not found');
+  const short = 'function debugString(val) {\n    try { return String(val); } catch (_) { return typeof val; }';
+  return source.slice(0, start) + short + source.slice(end);
 }
