@@ -171,6 +171,7 @@ pub enum Msg {
     WarmUp,
     Compare(crate::compare::Msg),
     Keys(crate::keycalc::Msg),
+    Session(crate::session::Msg),
     SlotMap(crate::slotmap::Msg),
     Tour(crate::tour::Msg),
 }
@@ -225,6 +226,8 @@ pub struct App {
     compare: crate::compare::Compare,
     /// The key calculator (runs in the tools worker).
     keycalc: crate::keycalc::KeyCalc,
+    /// Saving and opening sessions, saving the log (written by the tools worker).
+    session: crate::session::Session,
     /// The map of all 16384 slots (cursor and chosen range).
     slotmap: crate::slotmap::SlotMap,
     /// The guided tours.
@@ -437,6 +440,7 @@ impl Component for App {
             mode_class: mode.class.into(),
             compare: Default::default(),
             keycalc: Default::default(),
+            session: Default::default(),
             slotmap: Default::default(),
             tour: Default::default(),
         };
@@ -622,6 +626,9 @@ impl Component for App {
             }
             Msg::Compare(m) => return self.compare.update(ctx.link(), m),
             Msg::Keys(m) => return self.keycalc.update(ctx.link(), &self.world, m),
+            Msg::Session(m) => {
+                self.session.update(&self.link_query(), ctx.link(), m);
+            }
             Msg::SlotMap(m) => return self.slotmap.update(m),
             Msg::Tour(m) => {
                 let form = self.tour.update(m, &mut self.world, ctx.link());
@@ -826,7 +833,7 @@ fn field(class: &'static str, id: &'static str, label: &'static str, input: Html
         .h()
 }
 
-fn button(label: &'static str, cb: Callback<MouseEvent>) -> El {
+pub(crate) fn button(label: &'static str, cb: Callback<MouseEvent>) -> El {
     el("button").at("type", "button").click(cb).t(label)
 }
 
@@ -1223,6 +1230,11 @@ impl App {
                 .h())
             .k(self.view_timeline(ctx))
             .k(self.view_share(ctx))
+            .k(if self.sync_url {
+                self.session.view(ctx.link())
+            } else {
+                Html::default()
+            })
             .k(select(
                 "speed",
                 "Speed",

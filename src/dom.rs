@@ -151,3 +151,34 @@ fn show_banner(message: &str) {
     }
     let _ = body.insert_before(&banner, body.first_child().as_ref());
 }
+
+/// Opens this page at the moment `query` (a link's query string, without `?`) describes.
+pub fn open_query(query: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_search(query);
+    }
+}
+
+/// Offers `text` to the person as a downloaded file named `name`.
+pub fn save_file(name: &str, mime: &str, text: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(a) = doc.create_element("a") {
+        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("download", name);
+        if let Ok(a) = a.dyn_into::<web_sys::HtmlElement>() {
+            a.click();
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}

@@ -10,6 +10,7 @@ pub mod keycalc;
 pub mod keys;
 pub mod markup;
 pub mod mode;
+pub mod session;
 pub mod slotmap;
 pub mod text;
 pub mod tools;

@@ -21,6 +21,7 @@ pub mod byo;
 pub mod compare_view;
 mod html;
 pub mod keys_view;
+pub mod session;
 
 /// Answers one request (see the crate documentation for the format).
 #[wasm_bindgen]
@@ -34,6 +35,9 @@ pub fn handle(request: &str) -> String {
         "keys" => keys_view::answer(&args, attached),
         "topology" => byo::topology(attached),
         "recording" => byo::recording(attached),
+        "session-save" => session::save(attached),
+        "session-log" => session::log(attached),
+        "session-open" => session::open(attached),
         "text" => Ok(attached.to_string()),
         "tours" => Ok(slotscope_sim::tour::WORDS.to_string()),
         other => Err(format!("unknown tool {:?}", html::clip(other, 40))),
