@@ -157,6 +157,17 @@ export function assertNoConsoleErrors(page) {
 export async function screenshot(page, name) {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+  // Parts with `content-visibility: auto` are drawn only near the viewport: a full-page
+  // picture draws them all, as a reader scrolling through sees them.
+  await page.evaluate(() => {
+    const reveal = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (getComputedStyle(el).contentVisibility === 'auto') el.style.contentVisibility = 'visible';
+        if (el.shadowRoot) reveal(el.shadowRoot);
+      }
+    };
+    reveal(document);
+  });
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

@@ -36,6 +36,16 @@ async function assertNoAxeViolations(page, label, skip = []) {
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
   const violations = await page.evaluate(async (skip) => {
     const rules = Object.fromEntries(skip.map((id) => [id, { enabled: false }]));
+    // Parts of the page with `content-visibility: auto` are rendered only when they come
+    // near the viewport. axe reads rendered colours, so they are rendered first, as a
+    // reader scrolling through sees them.
+    const reveal = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (getComputedStyle(el).contentVisibility === 'auto') el.style.contentVisibility = 'visible';
+        if (el.shadowRoot) reveal(el.shadowRoot);
+      }
+    };
+    reveal(document);
     const r = await window.axe.run(document, { resultTypes: ['violations'], rules });
     return r.violations.map((v) => ({
       id: v.id,
