@@ -10,7 +10,8 @@
 //      timeline slider to random steps (p95, until the page shows that step), and clicks
 //      on Step/Back (p95, until the page has changed)
 //   5. classroom scale: the 16-node preset with 5,000 keys and 4 clients, 100 clicks on
-//      controls (Step, Back, a node's details, a client; p95 until the page has changed),
+//      controls (Step, Back, a node's details, a client; p95 until the page has changed,
+//      and until the next frame was drawn),
 //      and autoplay at 8x for 5 s: frames counted with requestAnimationFrame, long tasks
 //      (over 50 ms) from a PerformanceObserver
 //   6. the key calculator on 100,000 pasted keys: from the click to the answer on the page
@@ -128,11 +129,13 @@ async function classroom(browser, url) {
       new Promise((resolve, reject) => {
         const was = snapshot();
         const t0 = performance.now();
+        // [until the DOM changed, until the next frame was drawn]
         const obs = new MutationObserver(() => {
+          const t = performance.now();
           if (snapshot() !== was) {
             obs.disconnect();
             clearTimeout(stuck);
-            resolve(performance.now() - t0);
+            requestAnimationFrame(() => setTimeout(() => resolve([t - t0, performance.now() - t0]), 0));
           }
         });
         const stuck = setTimeout(() => {
@@ -342,8 +345,10 @@ try {
     `bench: Step/Back clicks at step ${t.total.toLocaleString('en-US')} (100): p95 ${fmt(p95(t.clicks))} (target 16 ms, measured on the two-node MOVED preset with one client)`,
   );
   const c = await classroom(browser, server.url);
+  const dom = c.clicks.map(([d]) => d);
+  const drawn = c.clicks.map(([, p]) => p);
   console.log(
-    `bench: ${c.nodes} nodes, ${c.clients} clients, 5,000 keys: 100 clicks on Step, Back, a node, a client: p95 ${fmt(p95(c.clicks))}, max ${fmt(Math.max(...c.clicks))} (target ${TARGET_CLICK_MS} ms: ${p95(c.clicks) <= TARGET_CLICK_MS ? 'met' : 'NOT met'})`,
+    `bench: ${c.nodes} nodes, ${c.clients} clients, 5,000 keys: 100 clicks on Step, Back, a node, a client: DOM updated p95 ${fmt(p95(dom))}, max ${fmt(Math.max(...dom))} (target ${TARGET_CLICK_MS} ms: ${p95(dom) <= TARGET_CLICK_MS ? 'met' : 'NOT met'}); next frame drawn p95 ${fmt(p95(drawn))}`,
   );
   const longest = Math.max(0, ...c.longTasks);
   console.log(
