@@ -153,12 +153,11 @@ export function assertNoConsoleErrors(page) {
   assert.deepEqual(problems, [], `console errors / page errors:\n  ${problems.join('\n  ')}`);
 }
 
-/** Saves a full-page PNG to target/screenshots/NAME.png and returns its path. */
-export async function screenshot(page, name) {
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
-  // Parts with `content-visibility: auto` are drawn only near the viewport: a full-page
-  // picture draws them all, as a reader scrolling through sees them.
+/**
+ * Parts with `content-visibility: auto` are drawn only near the viewport; this draws them
+ * all, as a reader scrolling through the page sees them (inside widgets' shadow roots too).
+ */
+async function revealAll(page) {
   await page.evaluate(() => {
     const reveal = (root) => {
       for (const el of root.querySelectorAll('*')) {
@@ -168,6 +167,36 @@ export async function screenshot(page, name) {
     };
     reveal(document);
   });
+}
+
+const AXE = path.join(REPO, 'e2e', 'node_modules', 'axe-core', 'axe.min.js');
+
+/**
+ * Runs axe-core in the page (evaluated through the DevTools protocol, which the page's CSP
+ * does not govern; an inline <script> would be refused) and fails on any violation. axe
+ * reads rendered colours, so every part of the page is drawn first.
+ */
+export async function assertNoAxeViolations(page, label, skip = []) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(fs.readFileSync(AXE, 'utf8'));
+  await revealAll(page);
+  const violations = await page.evaluate(async (skip) => {
+    const rules = Object.fromEntries(skip.map((id) => [id, { enabled: false }]));
+    const r = await window.axe.run(document, { resultTypes: ['violations'], rules });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
+    }));
+  }, skip);
+  assert.deepEqual(violations, [], `${label}: axe violations\n${JSON.stringify(violations, null, 2)}`);
+}
+
+/** Saves a full-page PNG to target/screenshots/NAME.png and returns its path. */
+export async function screenshot(page, name) {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+  await revealAll(page);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

@@ -8,13 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useApp, newPage, waitForApp, assertNoConsoleErrors, screenshot, REPO } from '../lib/harness.mjs';
+import { useApp, newPage, waitForApp, assertNoConsoleErrors, screenshot, REPO, assertNoAxeViolations } from '../lib/harness.mjs';
 
 const CSP =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
   "img-src 'self' data:; object-src 'none'; base-uri 'none'";
 const app = useApp({ base: '/docs/slotscope/', headers: { 'content-security-policy': CSP } });
-const AXE = fs.readFileSync(path.join(REPO, 'e2e', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const DOCS = fs.existsSync(path.join(REPO, 'examples', 'docs-page.html'));
 
 const button = (scope, name) => scope.getByRole('button', { name, exact: true });
@@ -26,35 +25,6 @@ async function open(route, options = {}) {
   else await waitForApp(page);
   await button(page.locator('body'), 'Send').first().waitFor();
   return page;
-}
-
-/**
- * Runs axe-core in the page (evaluated through the DevTools protocol, which the page's CSP
- * does not govern; an inline <script> would be refused) and fails on any violation.
- */
-async function assertNoAxeViolations(page, label, skip = []) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async (skip) => {
-    const rules = Object.fromEntries(skip.map((id) => [id, { enabled: false }]));
-    // Parts of the page with `content-visibility: auto` are rendered only when they come
-    // near the viewport. axe reads rendered colours, so they are rendered first, as a
-    // reader scrolling through sees them.
-    const reveal = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (getComputedStyle(el).contentVisibility === 'auto') el.style.contentVisibility = 'visible';
-        if (el.shadowRoot) reveal(el.shadowRoot);
-      }
-    };
-    reveal(document);
-    const r = await window.axe.run(document, { resultTypes: ['violations'], rules });
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
-    }));
-  }, skip);
-  assert.deepEqual(violations, [], `${label}: axe violations\n${JSON.stringify(violations, null, 2)}`);
 }
 
 for (const colorScheme of ['light', 'dark']) {
