@@ -159,26 +159,17 @@ pub fn open_query(query: &str) {
     }
 }
 
-/// Offers `text` to the person as a downloaded file named `name`.
-pub fn save_file(name: &str, mime: &str, text: &str) {
+/// Offers the file at `url` (made by the tools worker) to the person as a download
+/// named `name`.
+pub fn download(url: &str, name: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
     if let Ok(a) = doc.create_element("a") {
-        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("href", url);
         let _ = a.set_attribute("download", name);
         if let Ok(a) = a.dyn_into::<web_sys::HtmlElement>() {
             a.click();
         }
     }
-    let _ = web_sys::Url::revoke_object_url(&url);
 }

@@ -99,15 +99,11 @@ impl Session {
                 }
                 self.status = match job {
                     Job::Save => {
-                        crate::dom::save_file(
-                            "slotscope-session.json",
-                            "application/json",
-                            &a.text,
-                        );
+                        crate::dom::download(&a.text, "slotscope-session.json");
                         "Session saved as slotscope-session.json.".into()
                     }
                     Job::Log => {
-                        crate::dom::save_file("slotscope-log.txt", "text/plain", &a.text);
+                        crate::dom::download(&a.text, "slotscope-log.txt");
                         "Log saved as slotscope-log.txt.".into()
                     }
                     Job::Open => {
