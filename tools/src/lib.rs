@@ -1,14 +1,14 @@
-//! slotscope's tools module. The page starts without it and loads it into a Web Worker
-//! the first time a person opens a tool (the policy comparison, later the import panel),
-//! so a docs page that only shows the redirection widget never downloads this code, and
-//! long runs never freeze the page.
+//! slotscope's tools module. The page starts without it and loads it into one Web Worker
+//! the first time a person uses a tool (the policy comparison, the key calculator, the
+//! tours' words, session files), so a docs page that only shows the redirection widget
+//! never downloads this code, and long runs never freeze the page.
 //!
 //! The worker script (`static/tools-worker.js`) passes each request to [`handle`] and
 //! posts the answer back. Requests and answers are plain text: the first line names the
 //! tool, the next are `name=value` lines, and pasted text or a chosen file's content
 //! follows a `---` line; the answer is an HTML fragment for the panel (built here,
-//! every dynamic text escaped), a JSON form the page reads back (see
-//! `slotscope_sim::exchange`), or a line starting with `error:`.
+//! every dynamic text escaped), a JSON form or file (see `slotscope_sim::exchange` and
+//! [`session`]), or a line starting with `error:`.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
