@@ -25,6 +25,7 @@ pub mod layout;
 pub mod link;
 pub mod node;
 pub mod policy;
+pub mod query;
 pub mod resp;
 mod routing;
 pub mod script;

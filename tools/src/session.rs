@@ -5,6 +5,7 @@
 
 use slotscope_sim::json::{parse, Json};
 use slotscope_sim::link;
+use slotscope_sim::query::{escape, parse_query};
 use slotscope_sim::timeline::{Origin, World};
 use slotscope_sim::world::Scenario;
 
@@ -28,30 +29,12 @@ fn world(args: &Args) -> Result<World, String> {
     Ok(w)
 }
 
-/// The name-value pairs of a link's query string, decoded.
+/// The name-value pairs of a link's query string, decoded (a line break in a value, which
+/// a request line cannot hold, becomes a space).
 fn query(text: &str) -> Args {
-    let decode = |s: &str| {
-        let (b, mut out, mut i) = (s.as_bytes(), Vec::new(), 0);
-        while i < b.len() {
-            let hex = || u8::from_str_radix(s.get(i + 1..i + 3)?, 16).ok();
-            match (b[i], hex()) {
-                (b'+', _) => out.push(b' '),
-                (b'%', Some(v)) => {
-                    out.push(v);
-                    i += 2;
-                }
-                (c, _) => out.push(c),
-            }
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    let lines: Vec<String> = text
-        .trim()
-        .trim_start_matches('?')
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .map(|(n, v)| format!("{}={}", decode(n), decode(v).replace('\n', " ")))
+    let lines: Vec<String> = parse_query(text.trim())
+        .into_iter()
+        .map(|(n, v)| format!("{n}={}", v.replace('\n', " ")))
         .collect();
     Args::parse(&lines.join("\n"))
 }
@@ -106,18 +89,6 @@ pub fn open(file: &str) -> Result<String, String> {
         escape(&value, &mut query);
     }
     Ok(query)
-}
-
-/// Percent-encodes a query component as the page's links do: letters, digits and `-._*:`
-/// stay as they are.
-fn escape(s: &str, out: &mut String) {
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._*:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
 }
 
 #[cfg(test)]
