@@ -1392,6 +1392,11 @@ fn client_seed(seed: u64, i: usize) -> u64 {
 mod tests {
     use super::*;
 
+    /// The client hops of a log, in order.
+    fn hops(log: &[LogEntry]) -> Vec<&LogEntry> {
+        log.iter().filter(|e| e.kind == EntryKind::Hop).collect()
+    }
+
     #[test]
     fn cards_are_the_nodes_without_their_keys_and_node_gives_one_in_full() {
         let w = World::new(Scenario::Large, "user:100");
@@ -1425,11 +1430,7 @@ mod tests {
         // user:100 hashes to 9308: Node 10 owns it, the old map says Node 9.
         w.send(Request::Get("user:100".into())).unwrap();
         w.finish();
-        let hops: Vec<_> = w
-            .log()
-            .iter()
-            .filter(|e| e.kind == EntryKind::Hop)
-            .collect();
+        let hops = hops(w.log());
         assert_eq!(hops.len(), 2);
         assert_eq!(hops[0].node, Some(8));
         assert_eq!(hops[0].reply, "-MOVED 9308 127.0.0.1:7009\\r\\n");
@@ -1444,11 +1445,7 @@ mod tests {
         assert_eq!(w.log()[0].why, "Ready to send request.");
         w.send(Request::Get("user:100".into())).unwrap();
         w.finish();
-        let hops: Vec<_> = w
-            .log()
-            .iter()
-            .filter(|e| e.kind == EntryKind::Hop)
-            .collect();
+        let hops = hops(w.log());
         assert_eq!(hops.len(), 2);
         assert_eq!(hops[0].reply, "-MOVED 9308 127.0.0.1:7001\\r\\n");
         assert_eq!(hops[0].map_changed, Some(9308));
@@ -1482,11 +1479,7 @@ mod tests {
         let key = Scenario::Ask.default_key();
         w.send(Request::Get(key.into())).unwrap();
         w.finish();
-        let hops: Vec<_> = w
-            .log()
-            .iter()
-            .filter(|e| e.kind == EntryKind::Hop)
-            .collect();
+        let hops = hops(w.log());
         assert_eq!(hops.len(), 3);
         assert!(hops[0].reply.starts_with("-ASK 2780 127.0.0.1:7001"));
         assert_eq!(hops[1].command, "ASKING");
