@@ -192,6 +192,19 @@ export async function assertNoAxeViolations(page, label, skip = []) {
   assert.deepEqual(violations, [], `${label}: axe violations\n${JSON.stringify(violations, null, 2)}`);
 }
 
+/** Everything a person sees of the simulation at this moment (to compare two pages or moments). */
+export async function moment(page) {
+  return {
+    log: (await page.getByRole('log').locator('[data-log-entry]').allTextContents()).join('\n'),
+    timeline: await page.locator('label[for="timeline"]').textContent(),
+    map: await page.locator('.map-wrap').textContent(),
+    nodes: await page.locator('.nodes').textContent(),
+    clients: await page.locator('.clients').textContent(),
+    key: await page.getByLabel('Key', { exact: true }).inputValue(),
+    policy: await page.getByLabel('Client policy').inputValue(),
+  };
+}
+
 /** Saves a full-page PNG to target/screenshots/NAME.png and returns its path. */
 export async function screenshot(page, name) {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });

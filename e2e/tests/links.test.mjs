@@ -4,7 +4,7 @@
 // and presenter-clicker keys step through the timeline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useApp, openApp, assertNoConsoleErrors, screenshot } from '../lib/harness.mjs';
+import { useApp, openApp, assertNoConsoleErrors, screenshot, moment } from '../lib/harness.mjs';
 
 const app = useApp();
 const button = (page, name) => page.getByRole('button', { name, exact: true });
@@ -12,19 +12,6 @@ const entries = (page) => page.getByRole('log').locator('[data-log-entry]');
 const logText = async (page) => (await entries(page).allTextContents()).join('\n');
 const timelineLabel = (page) => page.locator('label[for="timeline"]').textContent();
 const notices = (page) => page.getByRole('status').filter({ hasText: 'Notice' });
-
-/** Everything a person sees of the simulation at this moment. */
-async function moment(page) {
-  return {
-    log: await logText(page),
-    timeline: await timelineLabel(page),
-    map: await page.locator('.map-wrap').textContent(),
-    nodes: await page.locator('.nodes').textContent(),
-    clients: await page.locator('.clients').textContent(),
-    key: await page.getByLabel('Key', { exact: true }).inputValue(),
-    policy: await page.getByLabel('Client policy').inputValue(),
-  };
-}
 
 /** Waits until the address bar has caught up (it is rewritten a moment after a change). */
 async function settledSearch(page) {

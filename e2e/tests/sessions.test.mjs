@@ -7,24 +7,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { useApp, openApp, waitForApp, assertNoConsoleErrors, screenshot } from '../lib/harness.mjs';
+import { useApp, openApp, waitForApp, assertNoConsoleErrors, screenshot, moment } from '../lib/harness.mjs';
 
 const app = useApp();
 const button = (page, name) => page.getByRole('button', { name, exact: true });
 const entries = (page) => page.getByRole('log').locator('[data-log-entry]');
 const status = (page) => page.getByRole('status').filter({ hasText: /Session|session|file|Log/ });
-
-/** Everything a person sees of the simulation at this moment. */
-async function moment(page) {
-  return {
-    log: (await entries(page).allTextContents()).join('\n'),
-    timeline: await page.locator('label[for="timeline"]').textContent(),
-    map: await page.locator('.map-wrap').textContent(),
-    nodes: await page.locator('.nodes').textContent(),
-    clients: await page.locator('.clients').textContent(),
-    policy: await page.getByLabel('Client policy').inputValue(),
-  };
-}
 
 /** Clicks `name` and returns the downloaded file's name and text. */
 async function download(page, name) {
