@@ -43,9 +43,34 @@ fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
 }
 
 /// CRC16/XMODEM (poly 0x1021, init 0, no reflection), as Redis's `crc16()`, from the
-/// `crc16` crate.
+/// `crc16` crate (a 512-byte table). Without the `crc-table` feature (the web page, where
+/// those bytes count and keys are few) it is [`crc16_bitwise`].
+#[cfg(feature = "crc-table")]
 pub fn crc16(bytes: &[u8]) -> u16 {
     crc16::State::<crc16::XMODEM>::calculate(bytes)
+}
+
+/// CRC16/XMODEM without the table (see [`crc16_bitwise`]).
+#[cfg(not(feature = "crc-table"))]
+pub fn crc16(bytes: &[u8]) -> u16 {
+    crc16_bitwise(bytes)
+}
+
+/// CRC16/XMODEM one bit at a time: no table, eight shifts per byte. A property test
+/// checks that it equals the `crc16` crate's result.
+pub fn crc16_bitwise(bytes: &[u8]) -> u16 {
+    let mut crc = 0u16;
+    for &b in bytes {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
 }
 
 /// The hash slot of a key, as `CLUSTER KEYSLOT` computes it.
@@ -113,9 +138,20 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn bitwise_crc_equals_the_crate(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            proptest::prop_assert_eq!(
+                crc16_bitwise(&bytes),
+                crc16::State::<crc16::XMODEM>::calculate(&bytes)
+            );
+        }
+    }
+
     #[test]
     fn check_value_and_tags() {
         assert_eq!(crc16(b"123456789"), 0x31C3);
+        assert_eq!(crc16_bitwise(b"123456789"), 0x31C3);
         assert_eq!(key_slot(b""), 0);
         assert_eq!(key_slot(b"foo{}{bar}"), key_slot(b"foo{}{bar}"));
         assert_eq!(hashed_range(b"foo{{bar}}zap"), 4..8);
