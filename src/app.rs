@@ -170,8 +170,7 @@ pub enum Msg {
     SyncUrl,
     WarmUp,
     Compare(crate::compare::Msg),
-    Keys(crate::keycalc::Msg),
-    Session(crate::session::Msg),
+    Byo(crate::byo::Msg),
     SlotMap(crate::slotmap::Msg),
     Tour(crate::tour::Msg),
 }
@@ -224,10 +223,9 @@ pub struct App {
     mode_class: AttrValue,
     /// The comparison view (runs in the tools worker).
     compare: crate::compare::Compare,
-    /// The key calculator (runs in the tools worker).
-    keycalc: crate::keycalc::KeyCalc,
-    /// Saving and opening sessions, saving the log (written by the tools worker).
-    session: crate::session::Session,
+    /// Your own keys, cluster and sessions: the key calculator, a pasted topology and a
+    /// recorded session, save files (run in the tools worker).
+    byo: crate::byo::Byo,
     /// The map of all 16384 slots (cursor and chosen range).
     slotmap: crate::slotmap::SlotMap,
     /// The guided tours.
@@ -439,8 +437,7 @@ impl Component for App {
             keys: Default::default(),
             mode_class: mode.class.into(),
             compare: Default::default(),
-            keycalc: Default::default(),
-            session: Default::default(),
+            byo: Default::default(),
             slotmap: Default::default(),
             tour: Default::default(),
         };
@@ -625,9 +622,9 @@ impl Component for App {
                 return false;
             }
             Msg::Compare(m) => return self.compare.update(ctx.link(), m),
-            Msg::Keys(m) => return self.keycalc.update(ctx.link(), &self.world, m),
-            Msg::Session(m) => {
-                self.session.update(&self.link_query(), ctx.link(), m);
+            Msg::Byo(m) => {
+                let moment = self.link_query();
+                return self.byo.update(ctx.link(), &self.world, &moment, m);
             }
             Msg::SlotMap(m) => return self.slotmap.update(m),
             Msg::Tour(m) => {
@@ -768,7 +765,7 @@ impl Component for App {
                     .h())
                 .h())
             .k(self.compare.view(ctx.link()))
-            .k(self.keycalc.view(ctx.link()))
+            .k(self.byo.view(ctx, self.sync_url))
             .k(if self.sync_url {
                 self.keys.view()
             } else {
@@ -1230,11 +1227,6 @@ impl App {
                 .h())
             .k(self.view_timeline(ctx))
             .k(self.view_share(ctx))
-            .k(if self.sync_url {
-                self.session.view(ctx.link())
-            } else {
-                Html::default()
-            })
             .k(select(
                 "speed",
                 "Speed",

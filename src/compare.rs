@@ -67,10 +67,6 @@ impl Default for Compare {
     }
 }
 
-fn send(link: &Scope<App>, m: Msg) {
-    link.send_message(crate::app::Msg::Compare(m));
-}
-
 fn cb<E: 'static>(link: &Scope<App>, f: impl Fn(E) -> Msg + 'static) -> Callback<E> {
     link.callback(move |e| crate::app::Msg::Compare(f(e)))
 }
@@ -83,9 +79,9 @@ impl Compare {
     /// Sends `request` to the tools worker.
     fn ask(&mut self, link: &Scope<App>, request: &str, file: Option<&File>, job: Job) {
         self.asked += 1;
-        let (n, link) = (self.asked, link.clone());
-        match crate::tools::ask(request.to_string(), file, move |a| {
-            send(&link, Msg::Answer(n, a))
+        let n = self.asked;
+        match crate::tools::ask_app(link, request.to_string(), file, n, |n, a| {
+            crate::app::Msg::Compare(Msg::Answer(n, a))
         }) {
             Ok(()) => {
                 self.status = match job {

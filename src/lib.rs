@@ -3,14 +3,13 @@
 //! replies and reasons all come from the simulation core.
 
 pub mod app;
+pub mod byo;
 pub mod compare;
 pub mod dom;
 pub mod h;
-pub mod keycalc;
 pub mod keys;
 pub mod markup;
 pub mod mode;
-pub mod session;
 pub mod slotmap;
 pub mod text;
 pub mod tools;

@@ -83,6 +83,23 @@ pub fn ask(
     send(request, file, Box::new(on_answer))
 }
 
+/// [`ask`] for a panel of the app: the answer to request number `n` of that panel reaches
+/// the app as the message `wrap(n, answer)` (one copy of this code for every panel).
+pub fn ask_app(
+    link: &yew::html::Scope<crate::app::App>,
+    request: String,
+    file: Option<&web_sys::File>,
+    n: u32,
+    wrap: fn(u32, Answer) -> crate::app::Msg,
+) -> Result<(), String> {
+    let link = link.clone();
+    send(
+        request,
+        file,
+        Box::new(move |a| link.send_message(wrap(n, a))),
+    )
+}
+
 /// [`ask`] without its type parameter (one copy in the WebAssembly).
 fn send(
     request: String,

@@ -45,7 +45,7 @@ test('the page loads without the tools module and fetches it on the first run', 
   assert.ok(tools.includes('/slotscope-tools_bg.wasm'), tools.join(' '));
 
   // The key calculator and the tours use the same worker: the module is not fetched again.
-  await page.getByText('Key calculator').click();
+  await page.getByText('Your own keys, cluster and sessions').click();
   await page.getByLabel('Keys, one per line').fill('foo');
   await page.getByRole('button', { name: 'Work out slots' }).click();
   await page.getByRole('region', { name: 'Key calculator result' }).getByText(/1 key/).waitFor({ timeout: 30_000 });

@@ -19,7 +19,7 @@ async function rows(page, headerText) {
 
 test('pasted keys: slots, the node of this cluster that serves each, hash-tag groups', async () => {
   const page = await openApp(app);
-  await page.getByText('Key calculator').click();
+  await page.getByText('Your own keys, cluster and sessions').click();
   await page.getByLabel('Keys, one per line').fill('{user:7}:cart\n{user:7}:profile\nuser:100\nuser:101');
   await page.getByRole('button', { name: 'Work out slots' }).click();
   await result(page).waitFor({ timeout: 30_000 });
@@ -58,7 +58,7 @@ test('pasted keys: slots, the node of this cluster that serves each, hash-tag gr
 
 test('owners follow the cluster on the page: in the 16-node preset user:100 is Node 10', async () => {
   const page = await openApp(app, '?scenario=large');
-  await page.getByText('Key calculator').click();
+  await page.getByText('Your own keys, cluster and sessions').click();
   await page.getByLabel('Keys, one per line').fill('user:100');
   await page.getByRole('button', { name: 'Work out slots' }).click();
   await result(page).waitFor({ timeout: 30_000 });

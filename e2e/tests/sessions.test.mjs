@@ -13,6 +13,9 @@ const app = useApp();
 const button = (page, name) => page.getByRole('button', { name, exact: true });
 const entries = (page) => page.getByRole('log').locator('[data-log-entry]');
 const status = (page) => page.getByRole('status').filter({ hasText: /Session|session|file|Log/ });
+const refused = (page) => page.getByRole('alert').filter({ hasText: 'The file was refused' });
+/** Opens the panel that holds the session files, as a person would. */
+const openPanel = (page) => page.getByText('Your own keys, cluster and sessions').click();
 
 /** Clicks `name` and returns the downloaded file's name and text. */
 async function download(page, name) {
@@ -38,6 +41,7 @@ test('a saved session opens in a fresh page at the same moment; the log saves as
   const [, pos, len] = before.timeline.match(/step (\d+) of (\d+)/);
   assert.ok(Number(pos) < Number(len), 'saved in the middle of the timeline');
 
+  await openPanel(page);
   const saved = await download(page, 'Save session');
   assert.equal(saved.name, 'slotscope-session.json');
   const json = JSON.parse(saved.text);
@@ -57,6 +61,7 @@ test('a saved session opens in a fresh page at the same moment; the log saves as
 
   // A fresh page of another scenario opens the file and shows the same moment.
   const fresh = await openApp(app);
+  await openPanel(fresh);
   await Promise.all([
     fresh.waitForURL(/[?&]ops=/, { timeout: 30_000 }),
     fresh.getByLabel('Open a saved session').setInputFiles(saved.path),
@@ -72,16 +77,17 @@ test('a saved session opens in a fresh page at the same moment; the log saves as
 
   // Not a save file: refused with the reason, nothing changes.
   const kept = await moment(fresh);
+  await openPanel(fresh);
   const bad = path.join(path.dirname(saved.path), 'bad.json');
   fs.writeFileSync(bad, JSON.stringify({ format: 'something-else' }));
   await fresh.getByLabel('Open a saved session').setInputFiles(bad);
-  await status(fresh).filter({ hasText: /The file was refused: not a slotscope save file.*Nothing changed\./ }).waitFor();
+  await refused(fresh).filter({ hasText: /The file was refused: not a slotscope save file.*Nothing changed\./ }).waitFor();
   assert.deepEqual(await moment(fresh), kept);
   // A save file whose steps do not fit its scenario: refused, naming the step.
   const broken = path.join(path.dirname(saved.path), 'broken.json');
   fs.writeFileSync(broken, JSON.stringify({ ...json, ops: [['act', 'finish-migration', 1]] }));
   await fresh.getByLabel('Open a saved session').setInputFiles(broken);
-  await status(fresh).filter({ hasText: /The file was refused: step 1/ }).waitFor();
+  await refused(fresh).filter({ hasText: /The file was refused: step 1/ }).waitFor();
   assert.deepEqual(await moment(fresh), kept);
   assertNoConsoleErrors(page);
   assertNoConsoleErrors(fresh);

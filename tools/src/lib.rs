@@ -7,8 +7,14 @@
 //! posts the answer back. Requests and answers are plain text: the first line names the
 //! tool, the next are `name=value` lines, and pasted text or a chosen file's content
 //! follows a `---` line; the answer is an HTML fragment for the panel (built here,
-//! every dynamic text escaped), a JSON form or file (see `slotscope_sim::exchange` and
-//! [`session`]), or a line starting with `error:`.
+//! every dynamic text escaped), a file (see [`session`]) or a line starting with `error:`
+//! (`error: line N: reason` when pasted text is refused).
+//!
+//! `topology` takes pasted `CLUSTER NODES`, `SHARDS` or `SLOTS` output and answers its
+//! report. `replay` takes the topology, a line holding only U+001D (the ASCII group
+//! separator, [`byo::SESSION_SEP`]), then a `redis-cli -c` transcript or a JSONL script;
+//! it answers one frame per recorded step (each starting with the replay's summary),
+//! separated by U+001E (the ASCII record separator, [`byo::FRAME_SEP`]).
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -34,7 +40,7 @@ pub fn handle(request: &str) -> String {
         "policy" => compare_view::describe_file(attached),
         "keys" => keys_view::answer(&args, attached),
         "topology" => byo::topology(attached),
-        "recording" => byo::recording(attached),
+        "replay" => byo::replay(attached),
         "session-save" => session::save(attached),
         "session-log" => session::log(attached),
         "session-open" => session::open(attached),
