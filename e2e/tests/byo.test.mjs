@@ -134,6 +134,7 @@ for (const colorScheme of ['light', 'dark']) {
     await nav(page, 'Next').click();
     await replay(page).getByText('Step 2 of 2').waitFor();
     await replay(page).getByText('This step differs from the recording:').waitFor();
+    assert.match(await replay(page).locator('.byo-differs').innerText(), /reply differs: recorded "baz", simulated "bar"$/);
     await replay(page).scrollIntoViewIfNeeded();
     await assertNoAxeViolations(page, `panel open with a report and a replay, ${colorScheme}`);
     await screenshot(page, `byo-${colorScheme}`);

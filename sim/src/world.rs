@@ -839,6 +839,11 @@ impl Sim {
             .collect()
     }
 
+    /// Each client's slot map as ranges `(first, last, node)`, in client order.
+    pub fn client_maps(&self) -> Vec<Vec<(u16, u16, NodeIdx)>> {
+        self.clients.iter().map(|c| c.map_ranges()).collect()
+    }
+
     /// The client that sends requests and whose map is shown.
     pub fn active_client(&self) -> usize {
         self.active
@@ -1260,7 +1265,13 @@ impl Sim {
             crate::transcript::Expected::Printed(p) => {
                 let got = crate::transcript::cli_print(&last);
                 if &got != p {
-                    problems.push(format!("reply differs: recorded {p:?}, simulated {got:?}"));
+                    // As redis-cli printed them; quoted and escaped only when a reply spans
+                    // several lines.
+                    problems.push(if p.contains('\n') || got.contains('\n') {
+                        format!("reply differs: recorded {p:?}, simulated {got:?}")
+                    } else {
+                        format!("reply differs: recorded {p}, simulated {got}")
+                    });
                 }
             }
             crate::transcript::Expected::Raw(r) => {
