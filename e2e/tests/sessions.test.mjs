@@ -49,6 +49,9 @@ test('a saved session opens in a fresh page at the same moment; the log saves as
   assert.deepEqual(json.origin, { scenario: 'ask', key: '{user:7}:cart', policy: 'jedis', seed: '7' });
   assert.equal(json.position, Number(pos));
   assert.equal(json.ops.length, Number(len), 'every step of the timeline, also the ones after this moment');
+  // The file also lists the cluster and the clients at that moment, as the page shows them.
+  assert.deepEqual(json.state.clients.map((c) => c.policy), ['jedis', 'go-redis']);
+  for (const n of json.state.nodes) assert.ok(before.nodes.includes(n.address), `${n.address} on the page`);
   await status(page).filter({ hasText: 'Session saved as slotscope-session.json.' }).waitFor();
 
   const log = await download(page, 'Save log as text');

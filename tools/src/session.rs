@@ -39,18 +39,91 @@ fn query(text: &str) -> Args {
     Args::parse(&lines.join("\n"))
 }
 
+/// The cluster and the clients at the session's moment, for a person reading the file:
+/// each node's address, slot ranges, migrations and key count; each client's policy,
+/// counters and slot map. The steps (`"ops"`) rebuild the session; opening a file checks
+/// that they rebuild this state.
+fn state(w: &World) -> Json {
+    let num = |n: u64| Json::Num(n as f64);
+    let range = |a: u16, b: u16| Json::Arr(vec![num(a.into()), num(b.into())]);
+    let names = w.names();
+    let name = |n: u16| Json::Str(names.get(usize::from(n)).cloned().unwrap_or_default());
+    let moves = |m: &[(u16, String)]| {
+        Json::Arr(
+            m.iter()
+                .map(|(slot, other)| Json::Arr(vec![num((*slot).into()), Json::Str(other.clone())]))
+                .collect(),
+        )
+    };
+    let nodes = w
+        .cards()
+        .into_iter()
+        .map(|n| {
+            Json::Obj(vec![
+                ("name".into(), Json::Str(n.name)),
+                ("address".into(), Json::Str(n.addr)),
+                (
+                    "slots".into(),
+                    Json::Arr(n.ranges.iter().map(|&(a, b)| range(a, b)).collect()),
+                ),
+                ("migrating".into(), moves(&n.migrating)),
+                ("importing".into(), moves(&n.importing)),
+                ("keys".into(), num(n.key_count as u64)),
+            ])
+        })
+        .collect();
+    let clients = w
+        .clients()
+        .into_iter()
+        .zip(w.client_maps())
+        .map(|(c, map)| {
+            let k = &c.counters;
+            Json::Obj(vec![
+                ("name".into(), Json::Str(c.name)),
+                ("policy".into(), Json::Str(c.policy_id.into())),
+                (
+                    "counters".into(),
+                    Json::Obj(vec![
+                        ("requests".into(), num(k.requests)),
+                        ("hops".into(), num(k.hops)),
+                        ("moved".into(), num(k.moved)),
+                        ("ask".into(), num(k.ask)),
+                        ("tryagain".into(), num(k.tryagain)),
+                        ("clusterdown".into(), num(k.clusterdown)),
+                        ("refreshes".into(), num(k.refreshes)),
+                        ("errors".into(), num(k.errors)),
+                    ]),
+                ),
+                (
+                    "map".into(),
+                    Json::Arr(
+                        map.into_iter()
+                            .map(|(a, b, n)| Json::Arr(vec![num(a.into()), num(b.into()), name(n)]))
+                            .collect(),
+                    ),
+                ),
+            ])
+        })
+        .collect();
+    Json::Obj(vec![
+        ("nodes".into(), Json::Arr(nodes)),
+        ("clients".into(), Json::Arr(clients)),
+    ])
+}
+
 /// `session-save`: the session at the link (the attached query string) as a JSON save
-/// file. The key box's text, when it differs from the session's key (`input`), is kept
-/// in the file's `"input"`.
+/// file: its steps and position (see `World::export_json`), the state they lead to
+/// (`"state"`, see [`state`]) and the key box's text when it differs from the session's
+/// key (`"input"`).
 pub fn save(link: &str) -> Result<String, String> {
     let args = &query(link);
-    let file = world(args)?.export_json();
-    let Some(input) = args.get("input") else {
-        return Ok(file);
-    };
-    let mut json = parse(&file)?;
+    let w = world(args)?;
+    let mut json = parse(&w.export_json())?;
     if let Json::Obj(fields) = &mut json {
-        fields.push(("input".into(), Json::Str(input.into())));
+        fields.push(("state".into(), state(&w)));
+        if let Some(input) = args.get("input") {
+            fields.push(("input".into(), Json::Str(input.into())));
+        }
     }
     Ok(json.to_text())
 }
@@ -65,6 +138,12 @@ pub fn log(link: &str) -> Result<String, String> {
 /// it at the same moment.
 pub fn open(file: &str) -> Result<String, String> {
     let w = World::import_json(file)?;
+    let json = parse(file)?;
+    if json.get("state").is_some_and(|s| *s != state(&w)) {
+        return Err(
+            "its \"state\" is not what its steps lead to (the file was changed by hand?)".into(),
+        );
+    }
     let Origin::Preset(scenario, key, policy) = w.origin() else {
         return Err("this save file starts from a pasted cluster, which the page cannot open as its simulation".into());
     };
@@ -76,7 +155,7 @@ pub fn open(file: &str) -> Result<String, String> {
         ("ops", link::encode(w.ops())?),
         ("step", w.position().to_string()),
     ];
-    if let Some(input) = parse(file)?.get("input").and_then(Json::as_str) {
+    if let Some(input) = json.get("input").and_then(Json::as_str) {
         parts.push(("input", input.to_string()));
     }
     let mut query = String::new();
@@ -109,14 +188,67 @@ mod tests {
             end - 1
         );
         let file = save(&format!("?theme=dark&{link}")).unwrap();
-        assert_eq!(file, w.export_json());
+        let steps = w.export_json();
+        assert!(file.starts_with(&steps[..steps.len() - 1]), "{file}");
         assert_eq!(open(&file).unwrap(), link);
         assert_eq!(log(&link).unwrap(), w.log_text());
         // The key box's text travels with the file.
         let typed = format!("{link}&input=user+100");
         let file = save(&typed).unwrap();
-        assert!(file.starts_with(&w.export_json()[..w.export_json().len() - 1]));
+        assert!(file.starts_with(&steps[..steps.len() - 1]));
         assert_eq!(open(&file).unwrap(), format!("{link}&input=user%20100"));
+    }
+
+    #[test]
+    fn the_file_lists_the_cluster_and_clients_and_opening_checks_them() {
+        let mut w = World::preset(Scenario::Ask, "{user:7}:cart", "jedis", 7).unwrap();
+        w.add_client("go-redis").unwrap();
+        w.send(slotscope_sim::world::Request::Get("{user:7}:cart".into()))
+            .unwrap();
+        w.finish();
+        let ops = link::encode(w.ops()).unwrap();
+        let file = save(&format!("scenario=ask&policy=jedis&seed=7&ops={ops}")).unwrap();
+        let json = parse(&file).unwrap();
+        let st = json.get("state").unwrap();
+        // Every node with its slots and migrations, as the cluster's own view has them.
+        let Some(Json::Arr(nodes)) = st.get("nodes") else {
+            panic!("no nodes in {file}")
+        };
+        assert_eq!(nodes.len(), w.cards().len());
+        for (n, card) in nodes.iter().zip(w.cards()) {
+            assert_eq!(
+                n.get("name").and_then(Json::as_str),
+                Some(card.name.as_str())
+            );
+            assert_eq!(
+                n.get("address").and_then(Json::as_str),
+                Some(card.addr.as_str())
+            );
+            let Some(Json::Arr(slots)) = n.get("slots") else {
+                panic!("no slots")
+            };
+            assert_eq!(slots.len(), card.ranges.len());
+        }
+        assert!(file.contains("\"migrating\":[[") && file.contains("\"importing\":[["));
+        // Both clients, each with its policy and its own map.
+        let Some(Json::Arr(clients)) = st.get("clients") else {
+            panic!("no clients")
+        };
+        let policies: Vec<_> = clients
+            .iter()
+            .map(|c| c.get("policy").and_then(Json::as_str).unwrap())
+            .collect();
+        assert_eq!(policies, ["jedis", "go-redis"]);
+        assert!(clients
+            .iter()
+            .all(|c| matches!(c.get("map"), Some(Json::Arr(m)) if !m.is_empty())));
+        // The state is checked against what the steps rebuild: a hand-edited one is refused.
+        assert!(open(&file).is_ok());
+        let edited = file.replacen("\"keys\":", "\"keys\":1000", 1);
+        assert_ne!(edited, file);
+        assert!(open(&edited)
+            .unwrap_err()
+            .contains("not what its steps lead to"));
     }
 
     #[test]
