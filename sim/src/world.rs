@@ -1618,7 +1618,10 @@ mod import_tests {
         );
         let marked: Vec<_> = w.log().iter().filter_map(|e| e.mismatch.clone()).collect();
         assert_eq!(marked.len(), 1);
-        assert!(marked[0].contains("\\\"baz\\\""), "{}", marked[0]);
+        assert_eq!(
+            marked[0],
+            r#"reply differs: recorded "baz", simulated "bar""#
+        );
         let elsewhere = crate::transcript::parse_recording("10.1.1.1:1> GET a\n").unwrap();
         assert!(w.load_recording(elsewhere).unwrap_err().contains("line 1"));
         // Saved and loaded back, the replayed session is the same.
