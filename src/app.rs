@@ -739,7 +739,7 @@ impl Component for App {
                 .k(el("section")
                     .c("stage")
                     .at("aria-label", "Client and cluster")
-                    .k(self.view_client(ctx, kv.slot))
+                    .k(self.view_client(ctx, kv.slot, kv.keeps_map))
                     .k(self.view_lane())
                     .k(self.view_nodes(ctx))
                     .k(self.slotmap.view(ctx, &self.world, kv.slot))
@@ -865,7 +865,7 @@ impl App {
         out.h()
     }
 
-    fn view_client(&self, ctx: &Context<Self>, key_slot: u16) -> Html {
+    fn view_client(&self, ctx: &Context<Self>, key_slot: u16, keeps_map: bool) -> Html {
         let fresh = self.world.map_up_to_date();
         let clients = self.world.clients();
         let Some(client) = clients.get(self.world.active_client()) else {
@@ -910,20 +910,20 @@ impl App {
         }
         info.push_str("</div>");
         info.push_str(&counters_table(&client.counters));
+        // A client that keeps no slot map has no map state, map table or refresh either.
+        let (state, mark, says) = match (!keeps_map, fresh) {
+            (true, _) => ("", "", "Map: none, each request starts at its first node"),
+            (_, true) => ("fresh", "✓ ", "Map: up to date"),
+            _ => ("outdated", "⚠ ", "Map: outdated"),
+        };
         let body = format!(
-            r#"<div class="client-head">{}<div><h2 id="client-title">{}</h2><p class="mapstate {}"><span aria-hidden="true">{}</span>{}</p></div></div>"#,
+            r#"<div class="client-head">{}<div><h2 id="client-title">{}</h2><p class="mapstate {state}"><span aria-hidden="true">{mark}</span>{says}</p></div></div>"#,
             markup::ICON_CLIENT,
             esc(&client.name),
-            if fresh { "fresh" } else { "outdated" },
-            if fresh { "✓ " } else { "⚠ " },
-            if fresh {
-                "Map: up to date"
-            } else {
-                "Map: outdated"
-            },
         );
         let map = format!(
-            r#"<div class="map-wrap" tabindex="0" role="region" aria-label="The client's slot map">{}</div>"#,
+            r#"<div class="map-wrap" tabindex="0" role="region" aria-label="The client's slot map"{}>{}</div>"#,
+            if keeps_map { "" } else { " hidden" },
             markup::map_table(&self.world.map(), key_slot, &self.names)
         );
         let mut tabs = el("div").c("clients").at("role", "group").at(
@@ -983,6 +983,7 @@ impl App {
                 click(ctx, Msg::Act(Action::RefreshMap)),
             )
             .c("refresh")
+            .flag("hidden", !keeps_map)
             .h())
             .h()
     }

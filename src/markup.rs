@@ -72,10 +72,15 @@ pub fn key_panel(key: &str, v: &KeyView, names: &[String]) -> String {
     let same = v.client_pick.is_some() && v.client_pick == v.owner;
     let _ = write!(
         s,
-        r#"</p><p class="calc">CRC16 = <strong class="crc">{crc}</strong> (0x{crc:04X}) → slot = CRC16 mod 16384 = <strong class="slot">{slot}</strong></p><p class="route{differs}"><span class="pick">client's map picks <strong>{pick}</strong></span><span class="sep" aria-hidden="true"> · </span><span class="owner"><strong>{owner}</strong>{owns}</span> <span class="verdict">{verdict}</span></p>"#,
+        r#"</p><p class="calc">CRC16 = <strong class="crc">{crc}</strong> (0x{crc:04X}) → slot = CRC16 mod 16384 = <strong class="slot">{slot}</strong></p><p class="route{differs}"><span class="pick">client{picks} <strong>{pick}</strong></span><span class="sep" aria-hidden="true"> · </span><span class="owner"><strong>{owner}</strong>{owns}</span> <span class="verdict">{verdict}</span></p>"#,
         crc = v.crc16,
         slot = v.slot,
         differs = if same { "" } else { " differs" },
+        picks = if v.keeps_map {
+            "'s map picks"
+        } else {
+            " starts at"
+        },
         pick = esc(&name(names, v.client_pick)),
         owner = esc(&name(names, v.owner)),
         owns = if v.owner.is_some() {

@@ -97,3 +97,22 @@ test('two clients: one learns from MOVED while the other keeps hitting the old n
   assertNoConsoleErrors(page);
   await page.close();
 });
+
+test('a client that keeps no slot map shows none: it starts every request at its first node', async () => {
+  const page = await openApp(app, '?scenario=moved&key=user:100');
+  await picker(page).selectOption('no-cache');
+  const client = page.locator('.client');
+  await client.getByText('Map: none, each request starts at its first node').waitFor();
+  assert.equal(await page.getByRole('region', { name: "The client's slot map" }).count(), 0, 'no map table');
+  assert.equal(await button(page, 'Refresh map (CLUSTER SLOTS)').count(), 0, 'nothing to refresh');
+  // user:100 lives on Node 2, but this client goes to Node 1 first, every time.
+  assert.match(await page.locator('#key-info').textContent(), /client starts at Node 1 · Node 2 really owns it/);
+  for (const n of [1, 2]) {
+    await button(page, 'Send').click();
+    await movedCount(page, n);
+  }
+  assert.match(await page.locator('#key-info').textContent(), /client starts at Node 1/);
+  await screenshot(page, 'no-cache-client');
+  assertNoConsoleErrors(page);
+  await page.close();
+});

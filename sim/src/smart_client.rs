@@ -257,8 +257,22 @@ impl Client {
         (o != NO_OWNER).then_some(o)
     }
 
-    /// The map as inclusive ranges with their node.
+    /// The node a request for `slot` goes to first: the one its map names (None: the
+    /// map has no owner, so a random node), or, for a client that keeps no map, its
+    /// first known node.
+    pub fn first_pick(&self, slot: u16) -> Option<NodeIdx> {
+        if self.policy.use_cache {
+            self.cached_owner(slot)
+        } else {
+            self.known.first().copied()
+        }
+    }
+
+    /// The map as inclusive ranges with their node (empty for a client that keeps no map).
     pub fn map_ranges(&self) -> Vec<(u16, u16, NodeIdx)> {
+        if !self.policy.use_cache {
+            return Vec::new();
+        }
         let mut out = Vec::new();
         let mut start = 0usize;
         while start < SLOTS {
@@ -1240,6 +1254,10 @@ mod tests {
         }
         assert_eq!(cl.counters.moved, 2);
         assert_eq!(cl.counters.requests, 2);
+        // It shows no map, and says it starts at its first node whatever the slot.
+        assert!(cl.map_ranges().is_empty());
+        assert_eq!(cl.first_pick(12182), Some(0));
+        assert_eq!(cl.first_pick(0), Some(0));
     }
 
     #[test]

@@ -220,8 +220,11 @@ pub struct KeyView {
     pub slot: u16,
     /// Byte range of the hash tag inside the key, if a tag is used.
     pub tag: Option<Range<usize>>,
-    /// The node the client's map picks.
+    /// The node the client sends to first: the one its map picks, or, for a client that
+    /// keeps no map, its first node.
     pub client_pick: Option<NodeIdx>,
+    /// The client keeps a slot map (false: it starts every request at its first node).
+    pub keeps_map: bool,
     /// The node that really serves the slot.
     pub owner: Option<NodeIdx>,
     /// Migration of this slot: (source, target).
@@ -590,7 +593,7 @@ impl Sim {
         let node = match node {
             Some(n) => n,
             None => self.clients[run.client]
-                .cached_owner(key_slot(run.keys.first()?))
+                .first_pick(key_slot(run.keys.first()?))
                 .unwrap_or(0),
         };
         let command = match kind {
@@ -629,7 +632,8 @@ impl Sim {
             crc16: info.crc16,
             slot: info.slot,
             tag: info.tag,
-            client_pick: self.clients[self.active].cached_owner(info.slot),
+            client_pick: self.clients[self.active].first_pick(info.slot),
+            keeps_map: self.clients[self.active].policy.use_cache,
             owner,
             migration,
         }
@@ -1447,6 +1451,31 @@ mod tests {
         assert_eq!(hops[0].reply, "-MOVED 9308 127.0.0.1:7009\\r\\n");
         assert_eq!(hops[1].node, Some(9));
         assert_eq!(hops[1].reply, "$3\\r\\nAda\\r\\n");
+    }
+
+    #[test]
+    fn a_client_without_a_map_shows_none_and_starts_at_its_first_node() {
+        let mut w = World::with_policy(Scenario::Moved, "user:100", "no-cache").unwrap();
+        assert!(w.map().is_empty(), "no map to show");
+        let kv = w.key_view("user:100");
+        assert!(!kv.keeps_map);
+        assert_eq!(kv.owner, Some(1));
+        assert_eq!(
+            kv.client_pick,
+            Some(0),
+            "it starts at Node 1, not where a map would say"
+        );
+        w.send(Request::Get("user:100".into())).unwrap();
+        assert_eq!(w.next_hop().map(|h| h.node), Some(0));
+        w.finish();
+        let hops = hops(w.log());
+        assert_eq!(hops[0].reply, "-MOVED 9308 127.0.0.1:7001\\r\\n");
+        assert_eq!(hops[0].map_changed, None);
+        // The next request starts at the first node again.
+        w.send(Request::Get("user:100".into())).unwrap();
+        assert_eq!(w.next_hop().map(|h| h.node), Some(0));
+        let smart = World::new(Scenario::Moved, "user:100");
+        assert!(smart.key_view("user:100").keeps_map && !smart.map().is_empty());
     }
 
     #[test]
