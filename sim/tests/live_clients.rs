@@ -528,7 +528,7 @@ fn scenarios(live: &LiveCluster) -> Vec<Step> {
     let mut b = Builder {
         steps: Vec::new(),
         ids: &live.ids,
-        real_ports: &live.real_ports,
+        real_ports: &live.ports,
         proxy_ports: &live.proxies.ports,
         scenario: "",
     };
@@ -878,7 +878,7 @@ fn run_library(lib: Lib) {
         lib.id(),
         policy.library,
         live.proxies.ports,
-        live.real_ports
+        live.ports
     ));
     let seed_port = live.proxies.ports[0];
     for step in scenarios(&live) {

@@ -63,7 +63,7 @@ mod live_cluster;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
@@ -72,7 +72,7 @@ use slotscope_sim::keyslot::key_slot;
 use slotscope_sim::layout::placeholder_id;
 use slotscope_sim::{Cluster, ConnId};
 
-use live_cluster::{args, free_port, on_path, RespConn};
+use live_cluster::{args, free_ports, on_path, RespConn, Servers};
 
 use live_cluster::{NODES, RANGES};
 const DATA_CONNS: [&str; 2] = ["a", "b"];
@@ -91,28 +91,26 @@ fn show(bytes: &[u8]) -> String {
 // The real cluster
 // ---------------------------------------------------------------------------------------------
 
-/// Three `redis-server` processes; dropping it stops them and removes their folder.
+/// The three servers (see [`Servers`]) and the named connections sequences use.
 struct LiveCluster {
-    children: Vec<Child>,
-    dir: PathBuf,
-    ports: Vec<u16>,
-    ids: Vec<String>,
-    admin: Vec<RespConn>,
     /// The named connections sequences use: (node, name, connection). They stay open from
     /// case to case (reconnecting thousands of times fills the ephemeral ports with
-    /// TIME_WAIT sockets and slows `connect` down); `RESET` clears their state.
+    /// TIME_WAIT sockets and slows `connect` down); `RESET` clears their state. Declared
+    /// first, so they close before the servers stop.
     conns: Vec<(usize, String, RespConn)>,
+    servers: Servers,
 }
 
-impl Drop for LiveCluster {
-    fn drop(&mut self) {
-        self.admin.clear();
-        self.conns.clear();
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
+impl std::ops::Deref for LiveCluster {
+    type Target = Servers;
+    fn deref(&self) -> &Servers {
+        &self.servers
+    }
+}
+
+impl std::ops::DerefMut for LiveCluster {
+    fn deref_mut(&mut self) -> &mut Servers {
+        &mut self.servers
     }
 }
 
@@ -129,142 +127,23 @@ impl LiveCluster {
     }
 
     fn try_start(attempt: u32) -> Result<LiveCluster, String> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "slotscope-live-{}-{nanos}-{attempt}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("temp dir: {e}"))?;
-        let mut cluster = LiveCluster {
-            children: Vec::new(),
-            dir,
-            ports: Vec::new(),
-            ids: Vec::new(),
-            admin: Vec::new(),
-            conns: Vec::new(),
-        };
-        for _ in 0..NODES {
-            let port = free_port(&cluster.ports);
-            cluster.ports.push(port);
-            let log = std::fs::File::create(cluster.dir.join(format!("redis-{port}.log")))
-                .map_err(|e| format!("log file: {e}"))?;
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string()])
-                .args(["--cluster-enabled", "yes"])
-                .arg("--cluster-config-file")
-                .arg(cluster.dir.join(format!("nodes-{port}.conf")))
-                .args(["--appendonly", "no", "--save", ""])
-                .args(["--cluster-node-timeout", "5000"])
-                .args(["--bind", "127.0.0.1", "--daemonize", "no"])
-                .arg("--dir")
-                .arg(&cluster.dir)
-                .current_dir(&cluster.dir)
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().map_err(|e| e.to_string())?)
-                .stderr(log)
-                .spawn()
-                .map_err(|e| format!("cannot run redis-server: {e}"))?;
-            cluster.children.push(child);
-        }
-        for i in 0..NODES {
-            let conn = cluster.wait_ready(i)?;
-            cluster.admin.push(conn);
-        }
-        cluster.build_layout()?;
+        let servers = Servers::start("live", attempt, free_ports(NODES, &[]), None)?;
+        let mut conns = Vec::new();
         for node in 0..NODES {
             for name in DATA_CONNS.iter().chain(["admin"].iter()) {
-                let c = RespConn::connect(cluster.ports[node]).map_err(|e| e.to_string())?;
-                cluster.conns.push((node, name.to_string(), c));
+                let c = RespConn::connect(servers.ports[node]).map_err(|e| e.to_string())?;
+                conns.push((node, name.to_string(), c));
             }
         }
-        Ok(cluster)
-    }
-
-    fn wait_ready(&mut self, i: usize) -> Result<RespConn, String> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let port = self.ports[i];
-        loop {
-            if let Ok(Some(status)) = self.children[i].try_wait() {
-                let log = std::fs::read_to_string(self.dir.join(format!("redis-{port}.log")))
-                    .unwrap_or_default();
-                return Err(format!(
-                    "redis-server on port {port} exited ({status}):\n{log}"
-                ));
-            }
-            if let Ok(mut c) = RespConn::connect(port) {
-                if let Ok(r) = c.call(&args(&["PING"])) {
-                    if r == b"+PONG\r\n" {
-                        return Ok(c);
-                    }
-                }
-            }
-            if Instant::now() > deadline {
-                return Err(format!("redis-server on port {port} does not answer"));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        Ok(LiveCluster { conns, servers })
     }
 
     fn admin(&mut self, i: usize, parts: &[&str]) -> Result<Vec<u8>, String> {
-        self.admin[i]
-            .call(&args(parts))
-            .map_err(|e| format!("node {i} {parts:?}: {e}"))
+        self.servers.admin(i, &args(parts))
     }
 
     fn admin_ok(&mut self, i: usize, parts: &[&str]) -> Result<(), String> {
-        let r = self.admin(i, parts)?;
-        if r != b"+OK\r\n" {
-            return Err(format!("node {i} {parts:?} answered {}", show(&r)));
-        }
-        Ok(())
-    }
-
-    fn build_layout(&mut self) -> Result<(), String> {
-        for i in 0..NODES {
-            let id = self.admin(i, &["CLUSTER", "MYID"])?;
-            let text = String::from_utf8_lossy(&id).into_owned();
-            let id = text
-                .lines()
-                .nth(1)
-                .ok_or_else(|| format!("bad MYID reply {text:?}"))?;
-            self.ids.push(id.to_string());
-        }
-        for (i, &(a, b)) in RANGES.iter().enumerate() {
-            self.admin_ok(
-                i,
-                &["CLUSTER", "ADDSLOTSRANGE", &a.to_string(), &b.to_string()],
-            )?;
-            self.admin_ok(i, &["CLUSTER", "SET-CONFIG-EPOCH", &(i + 1).to_string()])?;
-        }
-        for j in 1..NODES {
-            let port = self.ports[j].to_string();
-            self.admin_ok(0, &["CLUSTER", "MEET", "127.0.0.1", &port])?;
-        }
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let mut ok = true;
-            for i in 0..NODES {
-                let info =
-                    String::from_utf8_lossy(&self.admin(i, &["CLUSTER", "INFO"])?).into_owned();
-                ok &= info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3");
-            }
-            if ok {
-                let first = self.admin(0, &["CLUSTER", "SLOTS"])?;
-                for i in 1..NODES {
-                    ok &= self.admin(i, &["CLUSTER", "SLOTS"])? == first;
-                }
-            }
-            if ok {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err("cluster did not reach cluster_state:ok".into());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.servers.admin_ok(i, parts)
     }
 
     fn specs(&self) -> Vec<(String, String, u16)> {

@@ -8,7 +8,7 @@
 //! them per client connection, with one global sequence across all proxies. MONITOR would not do:
 //! it never shows commands that were answered with MOVED, ASK, TRYAGAIN or CLUSTERDOWN.
 //!
-//! Administration goes to the nodes' real ports ([`LiveCluster::admin`]), so it is not recorded.
+//! Administration goes to the nodes' real ports ([`Servers::admin`]), so it is not recorded.
 //! Dropping a [`LiveCluster`] stops its proxies (closing every proxied connection), kills the
 //! servers it started and removes their folder, also when a test fails or panics.
 
@@ -430,22 +430,33 @@ pub fn free_port(taken: &[u16]) -> u16 {
     panic!("no free loopback port pair found");
 }
 
-/// Three `redis-server` processes behind recording proxies.
-pub struct LiveCluster {
-    children: Vec<Child>,
-    dir: PathBuf,
-    /// The nodes' real client ports (administration only).
-    pub real_ports: Vec<u16>,
-    /// The proxies; `proxies.ports[i]` is node i's announced (client-facing) port.
-    pub proxies: Proxies,
-    /// Node ids.
-    pub ids: Vec<String>,
-    admin: Vec<RespConn>,
+/// Picks `n` free ports for servers (see [`free_port`]), none of them in `taken`.
+pub fn free_ports(n: usize, taken: &[u16]) -> Vec<u16> {
+    let mut ports = Vec::new();
+    for _ in 0..n {
+        let mut all = taken.to_vec();
+        all.extend(&ports);
+        ports.push(free_port(&all));
+    }
+    ports
 }
 
-impl Drop for LiveCluster {
+/// Three `redis-server` processes on loopback in the golden layout, each with an
+/// administration connection on its real port. Dropping it stops them and removes their
+/// folder.
+pub struct Servers {
+    children: Vec<Child>,
+    dir: PathBuf,
+    /// The nodes' real client ports.
+    pub ports: Vec<u16>,
+    /// Node ids.
+    pub ids: Vec<String>,
+    /// One administration connection per node (not recorded by any proxy).
+    pub admin: Vec<RespConn>,
+}
+
+impl Drop for Servers {
     fn drop(&mut self) {
-        self.proxies.stop();
         self.admin.clear();
         for child in &mut self.children {
             let _ = child.kill();
@@ -455,79 +466,70 @@ impl Drop for LiveCluster {
     }
 }
 
-impl LiveCluster {
-    /// Starts the cluster in the golden layout (three tries, then a panic with the reason).
-    pub fn start() -> LiveCluster {
-        let mut last_error = String::new();
-        for attempt in 0..3 {
-            match LiveCluster::try_start(attempt) {
-                Ok(c) => return c,
-                Err(e) => last_error = e,
-            }
-        }
-        panic!("could not start a 3-node Redis cluster: {last_error}");
-    }
-
-    fn try_start(attempt: u32) -> Result<LiveCluster, String> {
+impl Servers {
+    /// Starts a server on each of `ports` in a new folder named after `tag` and `attempt`,
+    /// forms the golden layout and waits until every node agrees on it. With `announce`,
+    /// node i announces `announce[i]` as its client port (a proxy's) and keeps its real
+    /// bus port.
+    pub fn start(
+        tag: &str,
+        attempt: u32,
+        ports: Vec<u16>,
+        announce: Option<&[u16]>,
+    ) -> Result<Servers, String> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
         let dir = std::env::temp_dir().join(format!(
-            "slotscope-clients-{}-{nanos}-{attempt}",
+            "slotscope-{tag}-{}-{nanos}-{attempt}",
             std::process::id()
         ));
         std::fs::create_dir_all(&dir).map_err(|e| format!("temp dir: {e}"))?;
-        let (listeners, proxy_ports) = Proxies::bind(NODES).map_err(|e| format!("proxy: {e}"))?;
-        let mut real_ports = Vec::new();
-        for _ in 0..NODES {
-            let mut taken = real_ports.clone();
-            taken.extend(&proxy_ports);
-            real_ports.push(free_port(&taken));
-        }
-        let proxies = Proxies::start(listeners, proxy_ports.clone(), real_ports.clone());
-        let mut cluster = LiveCluster {
+        let mut servers = Servers {
             children: Vec::new(),
             dir,
-            real_ports: real_ports.clone(),
-            proxies,
+            ports,
             ids: Vec::new(),
             admin: Vec::new(),
         };
-        for (i, &port) in real_ports.iter().enumerate() {
-            let log = std::fs::File::create(cluster.dir.join(format!("redis-{port}.log")))
+        for (i, &port) in servers.ports.iter().enumerate() {
+            let log = std::fs::File::create(servers.dir.join(format!("redis-{port}.log")))
                 .map_err(|e| format!("log file: {e}"))?;
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string()])
+            let mut cmd = Command::new("redis-server");
+            cmd.args(["--port", &port.to_string()])
                 .args(["--cluster-enabled", "yes"])
                 .arg("--cluster-config-file")
-                .arg(cluster.dir.join(format!("nodes-{port}.conf")))
-                .args(["--cluster-announce-port", &proxy_ports[i].to_string()])
-                .args(["--cluster-announce-bus-port", &(port + 10000).to_string()])
+                .arg(servers.dir.join(format!("nodes-{port}.conf")));
+            if let Some(announce) = announce {
+                cmd.args(["--cluster-announce-port", &announce[i].to_string()])
+                    .args(["--cluster-announce-bus-port", &(port + 10000).to_string()]);
+            }
+            let child = cmd
                 .args(["--appendonly", "no", "--save", ""])
                 .args(["--cluster-node-timeout", "5000"])
                 .args(["--bind", "127.0.0.1", "--daemonize", "no"])
                 .arg("--dir")
-                .arg(&cluster.dir)
-                .current_dir(&cluster.dir)
+                .arg(&servers.dir)
+                .current_dir(&servers.dir)
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().map_err(|e| e.to_string())?)
                 .stderr(log)
                 .spawn()
                 .map_err(|e| format!("cannot run redis-server: {e}"))?;
-            cluster.children.push(child);
+            servers.children.push(child);
         }
         for i in 0..NODES {
-            let conn = cluster.wait_ready(i)?;
-            cluster.admin.push(conn);
+            let conn = servers.wait_ready(i)?;
+            servers.admin.push(conn);
         }
-        cluster.build_layout()?;
-        Ok(cluster)
+        servers.build_layout(announce)?;
+        Ok(servers)
     }
 
     fn wait_ready(&mut self, i: usize) -> Result<RespConn, String> {
         let deadline = Instant::now() + Duration::from_secs(10);
-        let port = self.real_ports[i];
+        let port = self.ports[i];
         loop {
             if let Ok(Some(status)) = self.children[i].try_wait() {
                 let log = std::fs::read_to_string(self.dir.join(format!("redis-{port}.log")))
@@ -560,7 +562,8 @@ impl LiveCluster {
         })
     }
 
-    fn admin_ok(&mut self, i: usize, parts: &[&str]) -> Result<(), String> {
+    /// [`Servers::admin`], failing unless the node answers `+OK`.
+    pub fn admin_ok(&mut self, i: usize, parts: &[&str]) -> Result<(), String> {
         let r = self.admin(i, &args(parts))?;
         if r != b"+OK\r\n" {
             return Err(format!(
@@ -571,7 +574,7 @@ impl LiveCluster {
         Ok(())
     }
 
-    fn build_layout(&mut self) -> Result<(), String> {
+    fn build_layout(&mut self, announce: Option<&[u16]>) -> Result<(), String> {
         for i in 0..NODES {
             let id = self.admin(i, &args(&["CLUSTER", "MYID"]))?;
             let text = String::from_utf8_lossy(&id).into_owned();
@@ -589,10 +592,16 @@ impl LiveCluster {
             self.admin_ok(i, &["CLUSTER", "SET-CONFIG-EPOCH", &(i + 1).to_string()])?;
         }
         for j in 1..NODES {
-            // Met at the announced (proxy) port with the real bus port.
-            let port = self.proxies.ports[j].to_string();
-            let bus = (self.real_ports[j] + 10000).to_string();
-            self.admin_ok(0, &["CLUSTER", "MEET", "127.0.0.1", &port, &bus])?;
+            let real = self.ports[j].to_string();
+            match announce {
+                // Met at the announced (proxy) port with the real bus port.
+                Some(announce) => {
+                    let port = announce[j].to_string();
+                    let bus = (self.ports[j] + 10000).to_string();
+                    self.admin_ok(0, &["CLUSTER", "MEET", "127.0.0.1", &port, &bus])?
+                }
+                None => self.admin_ok(0, &["CLUSTER", "MEET", "127.0.0.1", &real])?,
+            }
         }
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -605,11 +614,9 @@ impl LiveCluster {
             if ok {
                 let first = self.admin(0, &args(&["CLUSTER", "SLOTS"]))?;
                 let text = String::from_utf8_lossy(&first).into_owned();
-                ok &= self
-                    .proxies
-                    .ports
-                    .iter()
-                    .all(|p| text.contains(&format!(":{p}\r\n")));
+                if let Some(announce) = announce {
+                    ok &= announce.iter().all(|p| text.contains(&format!(":{p}\r\n")));
+                }
                 for i in 1..NODES {
                     ok &= self.admin(i, &args(&["CLUSTER", "SLOTS"]))? == first;
                 }
@@ -618,12 +625,61 @@ impl LiveCluster {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                return Err(
-                    "cluster did not reach cluster_state:ok with the proxies' ports".into(),
-                );
+                return Err(format!(
+                    "cluster did not reach cluster_state:ok{}",
+                    if announce.is_some() {
+                        " with the proxies' ports"
+                    } else {
+                        ""
+                    }
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+}
+
+/// Three `redis-server` processes behind recording proxies. Dropping it stops the proxies
+/// first (closing every proxied connection), then the servers.
+pub struct LiveCluster {
+    /// The proxies; `proxies.ports[i]` is node i's announced (client-facing) port.
+    pub proxies: Proxies,
+    /// The servers (`servers.ports`: their real ports, for administration only).
+    pub servers: Servers,
+}
+
+impl std::ops::Deref for LiveCluster {
+    type Target = Servers;
+    fn deref(&self) -> &Servers {
+        &self.servers
+    }
+}
+
+impl std::ops::DerefMut for LiveCluster {
+    fn deref_mut(&mut self) -> &mut Servers {
+        &mut self.servers
+    }
+}
+
+impl LiveCluster {
+    /// Starts the cluster in the golden layout (three tries, then a panic with the reason).
+    pub fn start() -> LiveCluster {
+        let mut last_error = String::new();
+        for attempt in 0..3 {
+            match LiveCluster::try_start(attempt) {
+                Ok(c) => return c,
+                Err(e) => last_error = e,
+            }
+        }
+        panic!("could not start a 3-node Redis cluster: {last_error}");
+    }
+
+    fn try_start(attempt: u32) -> Result<LiveCluster, String> {
+        let (listeners, proxy_ports) = Proxies::bind(NODES).map_err(|e| format!("proxy: {e}"))?;
+        let real_ports = free_ports(NODES, &proxy_ports);
+        let proxies = Proxies::start(listeners, proxy_ports.clone(), real_ports.clone());
+        let servers = Servers::start("clients", attempt, real_ports, Some(&proxy_ports))?;
+        Ok(LiveCluster { proxies, servers })
     }
 
     /// Waits until every node answers CLUSTER SLOTS alike and reports `cluster_state:ok`.
