@@ -2,7 +2,8 @@
 // Rust binding plus a 16-digit hash (`__wbg_addEventListener_f2d27251d333a631`) in a module
 // named after its JavaScript file; both names are written in the .wasm and again in the
 // JavaScript that supplies the imports, and hashes do not compress. Renaming them (`a0`,
-// `a1`, ... in module `a`) in both files takes about 4 KB gzip off every page load.
+// `a1`, ... in module `a`) in both files takes about 4 KB gzip off every page load. Custom
+// sections (build metadata) are left out too.
 // Called by scripts/minify-js.mjs on release builds, before the JavaScript is minified.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,6 +61,12 @@ export function shortenImports(jsFile, wasmFile) {
     const id = wasm[i];
     const [size, start] = leb(wasm, i + 1);
     const end = start + size;
+    if (id === 0) {
+      // A custom section (wasm-opt leaves `producers` and `target_features`): tool
+      // metadata no browser reads, about 200 B gzip. Dropped.
+      i = end;
+      continue;
+    }
     if (id !== 2) {
       parts.push(wasm.subarray(i, end));
       i = end;
