@@ -78,8 +78,39 @@ pub(crate) fn run(
 }
 
 /// SET key value [NX|XX] [GET] [KEEPTTL]: Redis's option parser; expiry options are
-/// recognised but not simulated.
+/// recognised but not simulated. Without `all-commands` (the page, whose clients send
+/// `SET key value` only) any option is a syntax error.
 fn set(keys: &mut crate::keyspace::Keyspace, slot: u16, argv: &[Vec<u8>]) -> Reply {
+    #[cfg(feature = "all-commands")]
+    let (nx, xx, get) = match set_options(argv) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    #[cfg(not(feature = "all-commands"))]
+    let (nx, xx, get) = if argv.len() > 3 {
+        return syntax_error();
+    } else {
+        (false, false, false)
+    };
+    // One lookup decides and writes; only the GET option copies the old value.
+    let mut reply_get = None;
+    let written = keys.set_in_if(slot, &argv[1], &argv[2], |old| {
+        if get {
+            reply_get = Some(old.map_or(Reply::Nil, Reply::bulk));
+        }
+        let found = old.is_some();
+        !((nx && found) || (xx && !found))
+    });
+    match reply_get {
+        Some(r) => r,
+        None if written => Reply::ok(),
+        None => Reply::Nil,
+    }
+}
+
+/// SET's options after the value: (NX, XX, GET), or the error Redis gives.
+#[cfg(feature = "all-commands")]
+fn set_options(argv: &[Vec<u8>]) -> Result<(bool, bool, bool), Reply> {
     let (mut nx, mut xx, mut get, mut keepttl, mut expiry) = (false, false, false, false, false);
     let mut j = 3;
     while j < argv.len() {
@@ -102,25 +133,14 @@ fn set(keys: &mut crate::keyspace::Keyspace, slot: u16, argv: &[Vec<u8>]) -> Rep
             expiry = true;
             j += 1;
         } else {
-            return syntax_error();
+            return Err(syntax_error());
         }
         j += 1;
     }
     if expiry {
-        return Reply::err("ERR slotscope does not simulate key expiry (EX, PX, EXAT, PXAT)");
+        return Err(Reply::err(
+            "ERR slotscope does not simulate key expiry (EX, PX, EXAT, PXAT)",
+        ));
     }
-    // One lookup decides and writes; only the GET option copies the old value.
-    let mut reply_get = None;
-    let written = keys.set_in_if(slot, &argv[1], &argv[2], |old| {
-        if get {
-            reply_get = Some(old.map_or(Reply::Nil, Reply::bulk));
-        }
-        let found = old.is_some();
-        !((nx && found) || (xx && !found))
-    });
-    match reply_get {
-        Some(r) => r,
-        None if written => Reply::ok(),
-        None => Reply::Nil,
-    }
+    Ok((nx, xx, get))
 }

@@ -9,43 +9,10 @@ use crate::routing::{route, Query};
 
 /// MIGRATE host port key|"" destination-db timeout [COPY] [REPLACE] [KEYS key ...]
 pub(crate) fn migrate(c: &mut Cluster, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
-    let (mut copy, mut replace) = (false, false);
-    let mut first_key = 3;
-    let mut num_keys = 1;
-    let mut j = 6;
-    while j < argv.len() {
-        let a = &argv[j];
-        let more = argv.len() - 1 - j;
-        if a.eq_ignore_ascii_case(b"copy") {
-            copy = true;
-        } else if a.eq_ignore_ascii_case(b"replace") {
-            replace = true;
-        } else if a.eq_ignore_ascii_case(b"auth") || a.eq_ignore_ascii_case(b"auth2") {
-            let needed = if a.eq_ignore_ascii_case(b"auth") {
-                1
-            } else {
-                2
-            };
-            if more < needed {
-                return Reply::err("ERR syntax error");
-            }
-            return Reply::err(
-                "ERR slotscope does not simulate MIGRATE authentication (AUTH, AUTH2)",
-            );
-        } else if a.eq_ignore_ascii_case(b"keys") {
-            if !argv[3].is_empty() {
-                return Reply::err(
-                    "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string",
-                );
-            }
-            first_key = j + 1;
-            num_keys = argv.len() - j - 1;
-            break;
-        } else {
-            return Reply::err("ERR syntax error");
-        }
-        j += 1;
-    }
+    let (copy, replace, first_key, num_keys) = match options(argv) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
     let Some(_timeout) = parse_i64(&argv[5]) else {
         return not_an_integer();
     };
@@ -122,4 +89,55 @@ fn restore_asking(
     }
     keys.set(key, value);
     Ok(())
+}
+
+/// MIGRATE's options after the timeout: (COPY, REPLACE, index of the first key, number of
+/// keys), or the error Redis gives.
+#[cfg(feature = "all-commands")]
+fn options(argv: &[Vec<u8>]) -> Result<(bool, bool, usize, usize), Reply> {
+    let (mut copy, mut replace) = (false, false);
+    let mut j = 6;
+    while j < argv.len() {
+        let a = &argv[j];
+        let more = argv.len() - 1 - j;
+        if a.eq_ignore_ascii_case(b"copy") {
+            copy = true;
+        } else if a.eq_ignore_ascii_case(b"replace") {
+            replace = true;
+        } else if a.eq_ignore_ascii_case(b"auth") || a.eq_ignore_ascii_case(b"auth2") {
+            let needed = if a.eq_ignore_ascii_case(b"auth") {
+                1
+            } else {
+                2
+            };
+            if more < needed {
+                return Err(Reply::err("ERR syntax error"));
+            }
+            return Err(Reply::err(
+                "ERR slotscope does not simulate MIGRATE authentication (AUTH, AUTH2)",
+            ));
+        } else if a.eq_ignore_ascii_case(b"keys") {
+            if !argv[3].is_empty() {
+                return Err(Reply::err(
+                    "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string",
+                ));
+            }
+            return Ok((copy, replace, j + 1, argv.len() - j - 1));
+        } else {
+            return Err(Reply::err("ERR syntax error"));
+        }
+        j += 1;
+    }
+    Ok((copy, replace, 3, 1))
+}
+
+/// Without `all-commands` (the page) MIGRATE takes only the form the page's operator
+/// actions send: `MIGRATE host port "" db timeout KEYS key ...`.
+#[cfg(not(feature = "all-commands"))]
+fn options(argv: &[Vec<u8>]) -> Result<(bool, bool, usize, usize), Reply> {
+    if argv.len() > 7 && argv[3].is_empty() && argv[6].eq_ignore_ascii_case(b"keys") {
+        Ok((false, false, 7, argv.len() - 7))
+    } else {
+        Err(Reply::err("ERR syntax error"))
+    }
 }
