@@ -1304,7 +1304,7 @@ impl App {
         let Some(n) = &self.world.node(sel) else {
             return Html::default();
         };
-        let offers = self.world.offers(sel, slot);
+        let offers = self.world.offers(sel, slot, self.slotmap.range());
         let mut out = el("section")
             .at("id", "node-details")
             .c("details panel")

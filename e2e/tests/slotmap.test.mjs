@@ -146,3 +146,33 @@ test("the MOVED preset: the key's slot is pointed out and no slot is in migratio
   assertNoConsoleErrors(page);
   await page.close();
 });
+
+test('a range chosen on the map migrates as one action, every command logged; Back undoes it', async () => {
+  const page = await openApp(app, '?scenario=moved');
+  const legend = section(page).getByRole('list', { name: 'Owners' });
+  const owners = async () => (await legend.getByRole('listitem').allTextContents()).map((t) => t.trim());
+  await click(page, 9300);
+  await click(page, 9310);
+  await section(page).getByText('Chosen range: 9300-9310.').waitFor();
+  // Node 1 owns none of the range: it offers no move. Node 2, its owner, offers one to Node 1.
+  await page.getByRole('button', { name: /^Node 1,/ }).click();
+  assert.equal(await page.getByRole('button', { name: /^Migrate slots/ }).count(), 0);
+  await page.getByRole('button', { name: 'Close details' }).click();
+  await page.getByRole('button', { name: /^Node 2,/ }).click();
+  await page.getByRole('button', { name: 'Migrate slots 9300-9310 to Node 1', exact: true }).click();
+  await page.getByRole('button', { name: 'Close details' }).click();
+  assert.deepEqual(await owners(), ['Node 1: slots 0-5000, 9300-9310', 'Node 2: slots 5001-9299, 9311-16383']);
+  // Each slot went through the real commands: IMPORTING, MIGRATING, the keys, NODE everywhere.
+  const log = await page.getByRole('log').textContent();
+  for (const cmd of ['CLUSTER SETSLOT 9310 IMPORTING', 'CLUSTER SETSLOT 9310 MIGRATING', 'CLUSTER SETSLOT 9310 NODE']) {
+    assert.ok(log.includes(cmd), `${cmd} in the log`);
+  }
+  assert.match(log, /MIGRATE 127\.0\.0\.1 7000 "" 0 \d+ KEYS user:100/);
+  await page.waitForURL(/ops=[^&]*h9300-9310-1-0/);
+  await screenshot(page, 'slot-range-migrated');
+  // One step on the timeline: Back restores the owners.
+  await page.getByRole('button', { name: 'Back', exact: true }).click();
+  assert.deepEqual(await owners(), ['Node 1: slots 0-5000', 'Node 2: slots 5001-16383']);
+  assertNoConsoleErrors(page);
+  await page.close();
+});

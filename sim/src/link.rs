@@ -104,6 +104,16 @@ pub fn encode(ops: &[Op]) -> Result<String, String> {
                 Action::MoveAllKeys { slot } => push_nums(&mut out, 'a', &[slot as usize]),
                 Action::FinishMigration { slot } => push_nums(&mut out, 'f', &[slot as usize]),
                 Action::RefreshMap => out.push('r'),
+                Action::MigrateRange {
+                    first,
+                    last,
+                    from,
+                    to,
+                } => push_nums(
+                    &mut out,
+                    'h',
+                    &[first as usize, last as usize, from as usize, to as usize],
+                ),
             },
             Op::AddClient(p) => {
                 out.push('c');
@@ -207,6 +217,12 @@ fn decode_one(item: &str, out: &mut Vec<Op>) -> Res<()> {
             from: number(part()?, u16::MAX as usize)? as u16,
             to: number(part()?, u16::MAX as usize)? as u16,
         }),
+        'h' => Op::Act(Action::MigrateRange {
+            first: slot(part()?)?,
+            last: slot(part()?)?,
+            from: number(part()?, u16::MAX as usize)? as u16,
+            to: number(part()?, u16::MAX as usize)? as u16,
+        }),
         'o' => Op::Act(Action::MoveOneKey { slot: slot(rest)? }),
         'a' => Op::Act(Action::MoveAllKeys { slot: slot(rest)? }),
         'f' => Op::Act(Action::FinishMigration { slot: slot(rest)? }),
@@ -216,7 +232,7 @@ fn decode_one(item: &str, out: &mut Vec<Op>) -> Res<()> {
         'k' => Op::SelectClient(number(rest, usize::MAX)?),
         _ => return Err("unknown operation"),
     };
-    if matches!(code, 't' | 'i' | 'p') && parts.next().is_some() {
+    if matches!(code, 't' | 'i' | 'h' | 'p') && parts.next().is_some() {
         return Err("too many parts");
     }
     if out.len() >= MAX_LINK_OPS {
@@ -324,6 +340,14 @@ mod tests {
             (0u16..16384).prop_map(|slot| Op::Act(Action::MoveAllKeys { slot })),
             (0u16..16384).prop_map(|slot| Op::Act(Action::FinishMigration { slot })),
             Just(Op::Act(Action::RefreshMap)),
+            (0u16..16384, 0u16..16384, 0u16..20, 0u16..20).prop_map(|(first, last, from, to)| {
+                Op::Act(Action::MigrateRange {
+                    first,
+                    last,
+                    from,
+                    to,
+                })
+            }),
             text_strategy().prop_map(Op::AddClient),
             (any::<usize>(), text_strategy()).prop_map(|(i, p)| Op::SetPolicy(i, p)),
             any::<usize>().prop_map(Op::SelectClient),

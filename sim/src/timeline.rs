@@ -478,6 +478,19 @@ fn op_to_json(op: &Op) -> Json {
             Json::Arr(vec![t("act"), t("finish-migration"), n(*slot as usize)])
         }
         Op::Act(Action::RefreshMap) => strs(&["act", "refresh-map"]),
+        Op::Act(Action::MigrateRange {
+            first,
+            last,
+            from,
+            to,
+        }) => Json::Arr(vec![
+            t("act"),
+            t("migrate-range"),
+            n(*first as usize),
+            n(*last as usize),
+            n(*from as usize),
+            n(*to as usize),
+        ]),
         Op::AddClient(id) => strs(&["add-client", id]),
         Op::SetPolicy(i, id) => Json::Arr(vec![t("set-policy"), n(*i), t(id)]),
         Op::SelectClient(i) => Json::Arr(vec![t("select-client"), n(*i)]),
@@ -541,6 +554,12 @@ fn op_from_json(v: &Json) -> Result<Op, String> {
             "move-all-keys" => Action::MoveAllKeys { slot: slot(2)? },
             "finish-migration" => Action::FinishMigration { slot: slot(2)? },
             "refresh-map" => Action::RefreshMap,
+            "migrate-range" => Action::MigrateRange {
+                first: slot(2)?,
+                last: slot(3)?,
+                from: node(4)?,
+                to: node(5)?,
+            },
             other => return Err(format!("unknown action {other:?}")),
         }),
         "add-client" => Op::AddClient(s(1)?.into()),

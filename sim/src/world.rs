@@ -260,7 +260,19 @@ pub enum Action {
     FinishMigration { slot: u16 },
     /// The client fetches the whole map with CLUSTER SLOTS.
     RefreshMap,
+    /// Every slot from `first` to `last` that `from` owns and is not migrating, moved to
+    /// `to` one after the other with the same commands as the steps above (as
+    /// `redis-cli --cluster reshard` does).
+    MigrateRange {
+        first: u16,
+        last: u16,
+        from: NodeIdx,
+        to: NodeIdx,
+    },
 }
+
+/// Most slots one [`Action::MigrateRange`] moves (each logs about six commands).
+pub const MAX_RANGE: u16 = 1000;
 
 /// An action offered for a node, with a label and whether it can run now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -640,7 +652,9 @@ impl Sim {
     }
 
     /// Actions offered on `node` for the slot of the current key.
-    pub fn offers(&self, node: NodeIdx, slot: u16) -> Vec<Offer> {
+    /// With `range` (a chosen range of slots), also the moves of that range to each other
+    /// node.
+    pub fn offers(&self, node: NodeIdx, slot: u16, range: Option<(u16, u16)>) -> Vec<Offer> {
         let view = &self.cluster.nodes[node as usize];
         let mut out = Vec::new();
         if let Some(&to) = view.migrating.get(&slot) {
@@ -669,7 +683,29 @@ impl Sim {
                 action: Action::FinishMigration { slot },
                 disabled: (left > 0).then(|| format!("move the {left} remaining key(s) first: the source refuses to give away a slot it still holds keys for")),
             });
-        } else if view.owner(slot) == Some(node) {
+        }
+        if let Some((first, last)) = range {
+            if (first..=last).any(|s| view.owner(s) == Some(node)) {
+                for other in 0..self.cluster.nodes.len() as NodeIdx {
+                    if other != node {
+                        out.push(Offer {
+                            label: format!(
+                                "Migrate slots {first}-{last} to {}",
+                                self.names[other as usize]
+                            ),
+                            action: Action::MigrateRange {
+                                first,
+                                last,
+                                from: node,
+                                to: other,
+                            },
+                            disabled: None,
+                        });
+                    }
+                }
+            }
+        }
+        if !view.migrating.contains_key(&slot) && view.owner(slot) == Some(node) {
             for other in 0..self.cluster.nodes.len() as NodeIdx {
                 if other != node {
                     out.push(Offer {
@@ -1020,6 +1056,29 @@ impl Sim {
         }
         match action {
             Action::StartMigration { slot, from, to } => self.migration_start(slot, from, to, true),
+            Action::MigrateRange {
+                first,
+                last,
+                from,
+                to,
+            } => {
+                if last - first >= MAX_RANGE || from == to {
+                    return Err(format!(
+                        "Choose at most {MAX_RANGE} slots, to another node."
+                    ));
+                }
+                for slot in first..=last {
+                    let src = &self.cluster.nodes[from as usize];
+                    if src.owner(slot) != Some(from) || src.migrating.contains_key(&slot) {
+                        continue;
+                    }
+                    self.migration_start(slot, from, to, true);
+                    while self.cluster.nodes[from as usize].keys.count_in_slot(slot) > 0 {
+                        self.act(Action::MoveAllKeys { slot })?;
+                    }
+                    self.act(Action::FinishMigration { slot })?;
+                }
+            }
             Action::MoveOneKey { slot } | Action::MoveAllKeys { slot } => {
                 let Some((from, to)) = self.migration_of(slot) else {
                     return Err(format!("Slot {slot} is not being migrated."));
@@ -1454,6 +1513,47 @@ mod tests {
     }
 
     #[test]
+    fn a_range_of_slots_migrates_with_every_step_logged() {
+        let mut w = World::new(Scenario::Moved, "user:100");
+        // Node 2 serves 5001-16383 in the MOVED preset; move 9300-9310 (user:100 is 9308).
+        let offers = w.offers(1, 9308, Some((9300, 9310)));
+        let range = offers
+            .iter()
+            .find(|o| o.label == "Migrate slots 9300-9310 to Node 1")
+            .expect("offered on the owner");
+        assert!(
+            w.offers(0, 9308, Some((9300, 9310)))
+                .iter()
+                .all(|o| !matches!(o.action, Action::MigrateRange { .. })),
+            "not on a node that owns none of it"
+        );
+        let keys = w.cluster().nodes[1].keys.count_in_slot(9308);
+        assert!(keys > 0);
+        w.act(range.action.clone()).unwrap();
+        for s in 9300..=9310 {
+            assert_eq!(w.cluster().serving_owner(s), Some(0), "slot {s}");
+            assert_eq!(w.cluster().nodes[1].keys.count_in_slot(s), 0);
+        }
+        assert_eq!(w.cluster().nodes[0].keys.count_in_slot(9308), keys);
+        assert_eq!(w.cluster().serving_owner(9311), Some(1));
+        let text: Vec<&str> = w.log().iter().map(|e| e.command.as_str()).collect();
+        let setslots = text.iter().filter(|c| c.contains("SETSLOT 9305")).count();
+        assert_eq!(
+            setslots,
+            2 + 2,
+            "IMPORTING, MIGRATING, then NODE on both nodes: {text:?}"
+        );
+        assert!(w
+            .act(Action::MigrateRange {
+                first: 0,
+                last: 1000,
+                from: 0,
+                to: 1
+            })
+            .is_err());
+    }
+
+    #[test]
     fn a_client_without_a_map_shows_none_and_starts_at_its_first_node() {
         let mut w = World::with_policy(Scenario::Moved, "user:100", "no-cache").unwrap();
         assert!(w.map().is_empty(), "no map to show");
@@ -1533,7 +1633,7 @@ mod tests {
     fn finishing_a_migration_by_clicks() {
         let mut w = World::new(Scenario::Ask, "");
         let slot = w.key_view(Scenario::Ask.default_key()).slot;
-        let offers = w.offers(0, slot);
+        let offers = w.offers(0, slot, None);
         assert!(offers
             .iter()
             .any(|o| o.action == Action::FinishMigration { slot } && o.disabled.is_some()));
