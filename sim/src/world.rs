@@ -1073,8 +1073,16 @@ impl Sim {
                         continue;
                     }
                     self.migration_start(slot, from, to, true);
-                    while self.cluster.nodes[from as usize].keys.count_in_slot(slot) > 0 {
+                    let left = |w: &Self| w.cluster.nodes[from as usize].keys.count_in_slot(slot);
+                    let mut before = left(self);
+                    while before > 0 {
                         self.act(Action::MoveAllKeys { slot })?;
+                        // A round that moved nothing (the target refused, see the log) ends
+                        // here: finishing then refuses too, and says why.
+                        if left(self) >= before {
+                            break;
+                        }
+                        before = left(self);
                     }
                     self.act(Action::FinishMigration { slot })?;
                 }
@@ -1551,6 +1559,30 @@ mod tests {
                 to: 1
             })
             .is_err());
+    }
+
+    #[test]
+    fn a_range_stops_at_a_slot_whose_keys_the_target_refuses() {
+        let mut sim = Sim::new(Scenario::Moved, "user:100");
+        // Node 1 already holds a copy of user:100 (slot 9308, Node 2's): RESTORE-ASKING
+        // answers BUSYKEY, so the key cannot move and the slot cannot be handed over.
+        sim.cluster.nodes[0].keys.set(b"user:100", b"stale");
+        sim.act(Action::MigrateRange {
+            first: 9307,
+            last: 9309,
+            from: 1,
+            to: 0,
+        })
+        .unwrap();
+        assert_eq!(sim.cluster.serving_owner(9307), Some(0));
+        assert_eq!(sim.cluster.serving_owner(9308), Some(1), "not handed over");
+        assert_eq!(sim.cluster.nodes[1].migrating.get(&9308), Some(&0));
+        assert_eq!(
+            sim.cluster.serving_owner(9309),
+            Some(0),
+            "the range goes on"
+        );
+        assert!(sim.log.iter().any(|e| e.reply.contains("BUSYKEY")));
     }
 
     #[test]
