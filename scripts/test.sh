@@ -48,8 +48,11 @@ cargo fmt --all -- --check
 section "lint: cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-section "native tests: cargo test --workspace"
+section "native tests: cargo test --workspace, and the core's unit tests with the page's features"
 limit 1500 cargo test --workspace
+# The page builds the core without its default features (no recorded-session replay, only the
+# commands the page sends, CRC16 without a table): its unit tests run that way too.
+limit 600 cargo test -p slotscope-sim --no-default-features --lib
 
 section "browser component tests: cargo test -p slotscope --target wasm32-unknown-unknown"
 CHROMEDRIVER=/usr/bin/chromedriver limit 900 cargo test -p slotscope --target wasm32-unknown-unknown

@@ -1261,6 +1261,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "all-commands")] // CLUSTER DELSLOTS
     fn ioredis_keeps_slots_a_refresh_does_not_list() {
         let before = crate::layout::golden();
         let mut c = before.clone();

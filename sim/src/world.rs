@@ -1756,7 +1756,8 @@ mod client_tests {
     }
 }
 
-#[cfg(test)]
+/// Recorded sessions replayed over a pasted topology (the `replay` feature).
+#[cfg(all(test, feature = "replay"))]
 mod import_tests {
     use super::*;
 
