@@ -9,13 +9,8 @@ use slotscope_sim::resp::Proto;
 
 #[test]
 fn every_captured_topology_survives_its_json_form() {
-    let root = common::golden_dir().join("topology");
     let mut seen = 0;
-    for phase in std::fs::read_dir(&root).unwrap() {
-        let phase = phase.unwrap().path();
-        if !phase.is_dir() {
-            continue;
-        }
+    for phase in common::topology_phases() {
         for f in std::fs::read_dir(&phase).unwrap() {
             let f = f.unwrap().path();
             let name = f.display().to_string();
@@ -45,6 +40,6 @@ fn every_captured_topology_survives_its_json_form() {
     assert!(
         seen >= 50,
         "only {seen} dumps read under {}",
-        root.display()
+        common::golden_dir().join("topology").display()
     );
 }

@@ -25,15 +25,8 @@ fn nodes_fields(raw: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn every_captured_dump_loads_and_answers_cluster_slots_like_the_real_node() {
-    let root = common::golden_dir().join("topology");
-    let mut phases: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    phases.sort();
     let mut loaded = 0;
-    for phase in &phases {
+    for phase in &common::topology_phases() {
         for port in [7000u16, 7001, 7002] {
             let expected_slots =
                 std::fs::read_to_string(phase.join(format!("{port}.cluster_slots.resp"))).unwrap();

@@ -414,23 +414,7 @@ fn frame(i: usize, n: usize, step: &Step, entries: &[LogEntry], addrs: &[String]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
-
-    /// Folder of the golden capture: `$SLOTSCOPE_GOLDEN`, else `../shared/golden/redis-7.0`
-    /// beside the repository (as in the core's tests).
-    fn golden_dir() -> PathBuf {
-        if let Ok(dir) = std::env::var("SLOTSCOPE_GOLDEN") {
-            return PathBuf::from(dir);
-        }
-        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let dir = repo.join("../shared/golden/redis-7.0");
-        assert!(
-            dir.join("replies.jsonl").exists(),
-            "golden data not found at {} (set SLOTSCOPE_GOLDEN)",
-            dir.display()
-        );
-        dir
-    }
+    use crate::golden::topology_phases;
 
     /// Reverses [`esc`] for the text inside one `<pre>`.
     fn unesc(s: &str) -> String {
@@ -456,15 +440,8 @@ mod tests {
 
     #[test]
     fn every_golden_dump_answers_cluster_slots_like_the_real_node() {
-        let root = golden_dir().join("topology");
-        let mut phases: Vec<_> = std::fs::read_dir(&root)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_dir())
-            .collect();
-        phases.sort();
         let mut loaded = 0;
-        for phase in &phases {
+        for phase in &topology_phases() {
             for port in [7000u16, 7001, 7002] {
                 // The real node's answer as redis-cli printed it; where the capture
                 // holds only its RESP bytes, those bytes in redis-cli's forms.

@@ -29,6 +29,11 @@ mod html;
 pub mod keys_view;
 pub mod session;
 
+/// The golden capture's folders, shared with the core's tests.
+#[cfg(test)]
+#[path = "../../sim/tests/common/golden.rs"]
+mod golden;
+
 /// Answers one request (see the crate documentation for the format).
 #[wasm_bindgen]
 pub fn handle(request: &str) -> String {

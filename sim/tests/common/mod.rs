@@ -2,25 +2,11 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
-/// Folder of the golden capture: `$SLOTSCOPE_GOLDEN`, else `../shared/golden/redis-7.0`
-/// beside the repository.
-pub fn golden_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("SLOTSCOPE_GOLDEN") {
-        return PathBuf::from(dir);
-    }
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = repo.join("../shared/golden/redis-7.0");
-    assert!(
-        dir.join("replies.jsonl").exists(),
-        "golden data not found at {} (set SLOTSCOPE_GOLDEN)",
-        dir.display()
-    );
-    dir
-}
+mod golden;
+#[allow(unused_imports)] // each test binary uses some of them
+pub use golden::{golden_dir, topology_phases};
 
 /// Every line of a JSONL file of the golden capture.
 pub fn jsonl(name: &str) -> Vec<Value> {
