@@ -72,7 +72,7 @@ use slotscope_sim::keyslot::key_slot;
 use slotscope_sim::layout::placeholder_id;
 use slotscope_sim::{Cluster, ConnId};
 
-use live_cluster::{args, free_ports, on_path, RespConn, Servers};
+use live_cluster::{args, free_ports, on_path, three_tries, RespConn, Servers};
 
 use live_cluster::{NODES, RANGES};
 const DATA_CONNS: [&str; 2] = ["a", "b"];
@@ -116,14 +116,7 @@ impl std::ops::DerefMut for LiveCluster {
 
 impl LiveCluster {
     fn start() -> LiveCluster {
-        let mut last_error = String::new();
-        for attempt in 0..3 {
-            match LiveCluster::try_start(attempt) {
-                Ok(c) => return c,
-                Err(e) => last_error = e,
-            }
-        }
-        panic!("could not start a 3-node Redis cluster: {last_error}");
+        three_tries(LiveCluster::try_start)
     }
 
     fn try_start(attempt: u32) -> Result<LiveCluster, String> {

@@ -441,6 +441,19 @@ pub fn free_ports(n: usize, taken: &[u16]) -> Vec<u16> {
     ports
 }
 
+/// `start(attempt)` for attempts 0, 1 and 2 until one succeeds; a panic with the last
+/// reason when none does (a port taken between picking and binding, a slow start).
+pub fn three_tries<T>(start: impl Fn(u32) -> Result<T, String>) -> T {
+    let mut last_error = String::new();
+    for attempt in 0..3 {
+        match start(attempt) {
+            Ok(c) => return c,
+            Err(e) => last_error = e,
+        }
+    }
+    panic!("could not start a 3-node Redis cluster: {last_error}");
+}
+
 /// Three `redis-server` processes on loopback in the golden layout, each with an
 /// administration connection on its real port. Dropping it stops them and removes their
 /// folder.
@@ -662,16 +675,9 @@ impl std::ops::DerefMut for LiveCluster {
 }
 
 impl LiveCluster {
-    /// Starts the cluster in the golden layout (three tries, then a panic with the reason).
+    /// Starts the cluster in the golden layout (see [`three_tries`]).
     pub fn start() -> LiveCluster {
-        let mut last_error = String::new();
-        for attempt in 0..3 {
-            match LiveCluster::try_start(attempt) {
-                Ok(c) => return c,
-                Err(e) => last_error = e,
-            }
-        }
-        panic!("could not start a 3-node Redis cluster: {last_error}");
+        three_tries(LiveCluster::try_start)
     }
 
     fn try_start(attempt: u32) -> Result<LiveCluster, String> {
