@@ -257,12 +257,12 @@ impl Client {
         (o != NO_OWNER).then_some(o)
     }
 
-    /// The node a request for `slot` goes to first: the one its map names (None: the
-    /// map has no owner, so a random node), or, for a client that keeps no map, its
-    /// first known node.
-    pub fn first_pick(&self, slot: u16) -> Option<NodeIdx> {
+    /// The node a request goes to first: for a keyed request (`slot`) the one its map
+    /// names, or, for a client that keeps no map, its first known node. None: the map
+    /// names no node (or the request has no key), so a random node.
+    pub fn first_pick(&self, slot: Option<u16>) -> Option<NodeIdx> {
         if self.policy.use_cache {
-            self.cached_owner(slot)
+            slot.and_then(|s| self.cached_owner(s))
         } else {
             self.known.first().copied()
         }
@@ -346,11 +346,9 @@ impl Client {
     }
 
     fn route_target(&mut self, slot: Option<u16>) -> NodeIdx {
-        if !self.policy.use_cache {
-            return self.known.first().copied().unwrap_or(0);
-        }
-        match slot.and_then(|s| self.cached_owner(s)) {
+        match self.first_pick(slot) {
             Some(n) => n,
+            None if !self.policy.use_cache => 0,
             None => self.random_node(),
         }
     }
@@ -1256,8 +1254,8 @@ mod tests {
         assert_eq!(cl.counters.requests, 2);
         // It shows no map, and says it starts at its first node whatever the slot.
         assert!(cl.map_ranges().is_empty());
-        assert_eq!(cl.first_pick(12182), Some(0));
-        assert_eq!(cl.first_pick(0), Some(0));
+        assert_eq!(cl.first_pick(Some(12182)), Some(0));
+        assert_eq!(cl.first_pick(Some(0)), Some(0));
     }
 
     #[test]

@@ -605,7 +605,7 @@ impl Sim {
         let node = match node {
             Some(n) => n,
             None => self.clients[run.client]
-                .first_pick(key_slot(run.keys.first()?))
+                .first_pick(Some(key_slot(run.keys.first()?)))
                 .unwrap_or(0),
         };
         let command = match kind {
@@ -644,7 +644,7 @@ impl Sim {
             crc16: info.crc16,
             slot: info.slot,
             tag: info.tag,
-            client_pick: self.clients[self.active].first_pick(info.slot),
+            client_pick: self.clients[self.active].first_pick(Some(info.slot)),
             keeps_map: self.clients[self.active].policy.use_cache,
             owner,
             migration,
