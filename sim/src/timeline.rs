@@ -374,7 +374,12 @@ impl World {
     /// Rebuilds a session from [`World::export_json`]'s output. Refused (with the
     /// reason) when the file is not a save file or a step cannot be replayed.
     pub fn import_json(text: &str) -> Result<World, String> {
-        let v = crate::json::parse(text)?;
+        World::import_save(&crate::json::parse(text)?)
+    }
+
+    /// [`World::import_json`] for a save file already parsed (whose other fields the
+    /// caller reads too).
+    pub fn import_save(v: &Json) -> Result<World, String> {
         if v.get("format").and_then(Json::as_str) != Some(SAVE_FORMAT) {
             return Err(format!(
                 "not a slotscope save file (expected \"format\": \"{SAVE_FORMAT}\")"

@@ -137,8 +137,8 @@ pub fn log(link: &str) -> Result<String, String> {
 /// `session-open`: a save file as the query string (without `?`) of the link that opens
 /// it at the same moment.
 pub fn open(file: &str) -> Result<String, String> {
-    let w = World::import_json(file)?;
     let json = parse(file)?;
+    let w = World::import_save(&json)?;
     if json.get("state").is_some_and(|s| *s != state(&w)) {
         return Err(
             "its \"state\" is not what its steps lead to (the file was changed by hand?)".into(),
