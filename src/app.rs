@@ -349,7 +349,7 @@ impl App {
 
     /// The query string of a link to the current moment.
     fn link_query(&self) -> String {
-        crate::url::link_query(&self.world, &self.key, &crate::dom::location_search())
+        moment_query(&self.world, &self.key)
     }
 
     fn name(&self, n: NodeIdx) -> String {
@@ -623,8 +623,11 @@ impl Component for App {
             }
             Msg::Compare(m) => return self.compare.update(ctx.link(), m),
             Msg::Byo(m) => {
-                let moment = self.link_query();
-                return self.byo.update(ctx.link(), &self.world, &moment, m);
+                // Borrows only the world and the key box, so the panel can change meanwhile.
+                let (world, key) = (&self.world, &self.key);
+                return self
+                    .byo
+                    .update(ctx.link(), world, &|| moment_query(world, key), m);
             }
             Msg::SlotMap(m) => return self.slotmap.update(m),
             Msg::Tour(m) => {
@@ -1358,12 +1361,17 @@ impl App {
     }
 }
 
-/// `n / d` with one decimal, by integer arithmetic (no float formatting code).
+/// The query string of a link to the moment `world` is at, with `key` in the key box.
+fn moment_query(world: &World, key: &str) -> String {
+    crate::url::link_query(world, key, &crate::dom::location_search())
+}
+
 /// Node cards per row: up to four, so sixteen nodes stay readable in four rows.
 fn node_columns(nodes: usize) -> usize {
     nodes.clamp(1, 4)
 }
 
+/// `n / d` with one decimal, by integer arithmetic (no float formatting code).
 fn tenths(n: u64, d: u64) -> String {
     if d == 0 {
         return "0".into();

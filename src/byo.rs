@@ -95,7 +95,7 @@ impl Byo {
 
     /// The request for `job`: the keys with the slot owners of the cluster on the page,
     /// the pasted topology (and session), or the link to the page's moment.
-    fn request(&self, job: Job, world: &World, moment: &str) -> String {
+    fn request(&self, job: Job, world: &World, moment: &dyn Fn() -> String) -> String {
         let mut req = String::new();
         match job {
             // The chosen file is the request's attached text.
@@ -106,7 +106,7 @@ impl Byo {
                 } else {
                     "session-log"
                 };
-                req = format!("{tool}\n---\n{moment}");
+                req = format!("{tool}\n---\n{}", moment());
             }
             Job::Keys => {
                 req.push_str("keys\n");
@@ -133,9 +133,15 @@ impl Byo {
         req
     }
 
-    /// Applies a message; true when the view changed. `moment` is the query string of the
-    /// link to the page's current moment.
-    pub fn update(&mut self, link: &Scope<App>, world: &World, moment: &str, msg: Msg) -> bool {
+    /// Applies a message; true when the view changed. `moment` gives the query string of
+    /// the link to the page's current moment (worked out only for a save file).
+    pub fn update(
+        &mut self,
+        link: &Scope<App>,
+        world: &World,
+        moment: &dyn Fn() -> String,
+        msg: Msg,
+    ) -> bool {
         let last = self.frames.len().saturating_sub(1);
         let mut file = None;
         let job = match msg {
