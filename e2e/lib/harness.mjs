@@ -252,3 +252,23 @@ export async function openApp(app, route = '', options = {}) {
   await waitForApp(page);
   return page;
 }
+
+/**
+ * A session with more than one step, as a person plays it: the ASK preset with Jedis and seed 7
+ * at Instant speed, one Send, a second client (go-redis), then Send with the key user:100 (its
+ * result may still be on its way). Returns the page.
+ */
+export async function openTwoClientSession(app) {
+  const page = await openApp(app, '?scenario=ask&policy=jedis&seed=7');
+  const button = (name) => page.getByRole('button', { name, exact: true });
+  await page.getByLabel('Speed').selectOption('instant');
+  await button('Send').click();
+  await page.getByRole('log').getByText(/Result:/).first().waitFor();
+  await page.getByLabel("New client's policy").selectOption('go-redis');
+  await button('Add client').click();
+  await page.locator('.clients').getByRole('button', { name: /Client 2/ }).waitFor();
+  await page.getByLabel('Key', { exact: true }).fill('user:100');
+  await button('Send').click();
+  return page;
+}
+

@@ -4,7 +4,7 @@
 // and presenter-clicker keys step through the timeline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useApp, openApp, assertNoConsoleErrors, screenshot, moment } from '../lib/harness.mjs';
+import { useApp, openApp, openTwoClientSession, assertNoConsoleErrors, screenshot, moment } from '../lib/harness.mjs';
 
 const app = useApp();
 const button = (page, name) => page.getByRole('button', { name, exact: true });
@@ -25,16 +25,8 @@ async function settledSearch(page) {
 }
 
 test('a session with a migration, a second client and several sends reopens exactly', async () => {
-  const page = await openApp(app, '?scenario=ask&policy=jedis&seed=7');
-  await page.getByLabel('Speed').selectOption('instant');
-  await button(page, 'Send').click();
-  await page.getByRole('log').getByText(/Result:/).first().waitFor();
-  // A second client, then a migration started from a node's details.
-  await page.getByLabel("New client's policy").selectOption('go-redis');
-  await button(page, 'Add client').click();
-  await page.locator('.clients').getByRole('button', { name: /Client 2/ }).waitFor();
-  await page.getByLabel('Key', { exact: true }).fill('user:100');
-  await button(page, 'Send').click();
+  // Two clients have sent requests; then a migration starts from a node's details.
+  const page = await openTwoClientSession(app);
   await page.locator('.node').nth(1).click();
   await page.locator('#node-details').getByRole('button', { name: 'Start migrating slot 9308 to Node 1' }).click();
   await page.getByRole('log').getByText(/IMPORTING/).first().waitFor();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { useApp, openApp, waitForApp, assertNoConsoleErrors, screenshot, moment } from '../lib/harness.mjs';
+import { useApp, openApp, openTwoClientSession, waitForApp, assertNoConsoleErrors, screenshot, moment } from '../lib/harness.mjs';
 
 const app = useApp();
 const button = (page, name) => page.getByRole('button', { name, exact: true });
@@ -26,15 +26,7 @@ async function download(page, name) {
 }
 
 test('a saved session opens in a fresh page at the same moment; the log saves as text', async () => {
-  const page = await openApp(app, '?scenario=ask&policy=jedis&seed=7');
-  await page.getByLabel('Speed').selectOption('instant');
-  await button(page, 'Send').click();
-  await page.getByRole('log').getByText(/Result:/).first().waitFor();
-  await page.getByLabel("New client's policy").selectOption('go-redis');
-  await button(page, 'Add client').click();
-  await page.locator('.clients').getByRole('button', { name: /Client 2/ }).waitFor();
-  await page.getByLabel('Key', { exact: true }).fill('user:100');
-  await button(page, 'Send').click();
+  const page = await openTwoClientSession(app);
   await page.getByRole('log').getByText(/Result:/).nth(1).waitFor();
   await button(page, 'Back').click();
   const before = await moment(page);
