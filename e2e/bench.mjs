@@ -187,89 +187,70 @@ async function classroom(browser, url) {
   return figures;
 }
 
-/** The key calculator on 100,000 keys; returns [warm-up ms, best ms]. */
-async function keyCalculator(browser, url) {
+/**
+ * In the panel "Your own keys, cluster and sessions": pastes `text` into the box `boxId`, then
+ * clicks `button` four times, each time measuring until the status says Done (it says
+ * "Working…" in between) and, with `rows`, the topology report lists that many nodes.
+ * Returns [warm-up ms, best ms].
+ */
+async function pasteAndRun(browser, url, boxId, text, button, rows = null) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   await page.goto(url, { waitUntil: 'load' });
   await page.getByRole('button', { name: 'Send', exact: true }).waitFor();
   await page.getByText('Your own keys, cluster and sessions').click();
-  const times = await page.evaluate(async () => {
-    const box = document.getElementById('kc-keys');
-    const keys = Array.from({ length: 100_000 }, (_, i) => (i % 3 ? `user:${i}` : `{order:${i % 1000}}:${i}`));
-    box.value = keys.join('\n');
-    box.dispatchEvent(new InputEvent('input', { bubbles: true }));
-    // The browser lays out the pasted text first, as it would after a person's paste.
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    const run = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Work out slots');
-    // From the click until the status says Done (it says "Working…" in between).
-    const once = () =>
-      new Promise((resolve) => {
-        const t0 = performance.now();
-        const obs = new MutationObserver(() => {
-          const status = document.querySelector('.byo [role=status]')?.textContent ?? '';
-          if (status.startsWith('Done')) {
-            obs.disconnect();
-            resolve(performance.now() - t0);
-          }
+  const times = await page.evaluate(
+    async ([boxId, text, button, rows]) => {
+      const box = document.getElementById(boxId);
+      box.value = text;
+      box.dispatchEvent(new InputEvent('input', { bubbles: true }));
+      // The browser lays out the pasted text first, as it would after a person's paste.
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      const run = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === button);
+      const done = () =>
+        (document.querySelector('.byo [role=status]')?.textContent ?? '').startsWith('Done') &&
+        (rows === null || document.querySelectorAll('[aria-label="Topology report"] table tbody tr').length === rows);
+      const once = () =>
+        new Promise((resolve) => {
+          const t0 = performance.now();
+          const obs = new MutationObserver(() => {
+            if (done()) {
+              obs.disconnect();
+              resolve(performance.now() - t0);
+            }
+          });
+          obs.observe(document.body, { subtree: true, childList: true, characterData: true });
+          run.click();
         });
-        obs.observe(document.body, { subtree: true, childList: true, characterData: true });
-        run.click();
-      });
-    const out = [];
-    for (let n = 0; n < 4; n++) {
-      out.push(await once());
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return out;
-  });
+      const out = [];
+      for (let n = 0; n < 4; n++) {
+        out.push(await once());
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return out;
+    },
+    [boxId, text, button, rows],
+  );
   await context.close();
   return [times[0], Math.min(...times.slice(1))];
 }
 
+/** The key calculator on 100,000 keys; returns [warm-up ms, best ms]. */
+function keyCalculator(browser, url) {
+  const keys = Array.from({ length: 100_000 }, (_, i) => (i % 3 ? `user:${i}` : `{order:${i % 1000}}:${i}`));
+  return pasteAndRun(browser, url, 'kc-keys', keys.join('\n'), 'Work out slots');
+}
+
 /** "Your own cluster" loading a 1,000-node CLUSTER NODES paste; returns [warm-up ms, best ms]. */
-async function ownCluster(browser, url) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(url, { waitUntil: 'load' });
-  await page.getByRole('button', { name: 'Send', exact: true }).waitFor();
-  await page.getByText('Your own keys, cluster and sessions').click();
-  const times = await page.evaluate(async () => {
-    // 1,000 masters with the slots split evenly, as CLUSTER NODES prints them.
-    const n = 1000;
-    const lines = Array.from({ length: n }, (_, i) => {
-      const id = (i + 1).toString(16).padStart(40, 'a');
-      const [a, b] = [Math.floor((i * 16384) / n), Math.floor(((i + 1) * 16384) / n) - 1];
-      return `${id} 127.0.0.1:${30001 + i}@${40001 + i} ${i ? '' : 'myself,'}master - 0 0 ${i + 1} connected ${a}-${b}`;
-    });
-    const box = document.getElementById('byo-topo');
-    box.value = lines.join('\n');
-    box.dispatchEvent(new InputEvent('input', { bubbles: true }));
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    const run = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Load topology');
-    // From the click until the status says Done and the report is on the page.
-    const once = () =>
-      new Promise((resolve) => {
-        const t0 = performance.now();
-        const obs = new MutationObserver(() => {
-          const status = document.querySelector('.byo [role=status]')?.textContent ?? '';
-          if (status.startsWith('Done') && document.querySelectorAll('[aria-label="Topology report"] table tbody tr').length === n) {
-            obs.disconnect();
-            resolve(performance.now() - t0);
-          }
-        });
-        obs.observe(document.body, { subtree: true, childList: true, characterData: true });
-        run.click();
-      });
-    const out = [];
-    for (let k = 0; k < 4; k++) {
-      out.push(await once());
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return out;
+function ownCluster(browser, url) {
+  // 1,000 masters with the slots split evenly, as CLUSTER NODES prints them.
+  const n = 1000;
+  const lines = Array.from({ length: n }, (_, i) => {
+    const id = (i + 1).toString(16).padStart(40, 'a');
+    const [a, b] = [Math.floor((i * 16384) / n), Math.floor(((i + 1) * 16384) / n) - 1];
+    return `${id} 127.0.0.1:${30001 + i}@${40001 + i} ${i ? '' : 'myself,'}master - 0 0 ${i + 1} connected ${a}-${b}`;
   });
-  await context.close();
-  return [times[0], Math.min(...times.slice(1))];
+  return pasteAndRun(browser, url, 'byo-topo', lines.join('\n'), 'Load topology', n);
 }
 
 /** Runs each preset's 10,000-request workload in the tools worker; returns [[id, ms], ...]. */
